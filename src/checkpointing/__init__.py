@@ -1,0 +1,70 @@
+"""Persist function results on disk; recompute when code or arguments change."""
+
+from __future__ import annotations
+
+from ._decorator import Checkpointed, checkpoint
+from ._errors import (
+    ArgumentDigestError,
+    CacheReadWarning,
+    CheckpointingError,
+    CheckpointingWarning,
+    ConfigurationError,
+    CorruptEntryError,
+    FingerprintError,
+    IncompleteFingerprintWarning,
+    SerializationError,
+    StoreError,
+    StoreWriteWarning,
+)
+from ._explain import Change, Explanation
+from ._manifest import ArgumentRecord, ComponentRecord, Manifest
+from ._serializers import CloudpickleSerializer, Serializer
+from ._settings import defaults
+from ._store import MISSING, Store
+
+__all__ = [
+    "MISSING",
+    "ArgumentDigestError",
+    "ArgumentRecord",
+    "CacheReadWarning",
+    "Change",
+    "checkpoint",
+    "Checkpointed",
+    "CheckpointingError",
+    "CheckpointingWarning",
+    "CloudpickleSerializer",
+    "ComponentRecord",
+    "ConfigurationError",
+    "CorruptEntryError",
+    "defaults",
+    "Explanation",
+    "FingerprintError",
+    "IncompleteFingerprintWarning",
+    "Manifest",
+    "SerializationError",
+    "Serializer",
+    "Store",
+    "StoreError",
+    "StoreWriteWarning",
+]
+
+
+def __getattr__(name: str) -> str:
+    """Return ``__version__`` lazily (reading package metadata costs a few ms)."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("checkpointing")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Public __module__ (as httpx, trio and pluggy do): tracebacks, reprs and docs
+# say `checkpointing.StoreError`, not `checkpointing._errors.StoreError`.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) or callable(_obj):
+        try:
+            _obj.__module__ = __name__
+        except (AttributeError, TypeError):  # pragma: no cover - builtin-like objects
+            pass
+del _name, _obj

@@ -1,0 +1,562 @@
+"""
+``@checkpoint`` and the :class:`Checkpointed` wrapper: the composition root.
+
+Call flow: resolve options → digest the arguments → fingerprint the code →
+key → load from the store, or run the function and save its result with a
+manifest that records why it ran. All failures of the library itself go
+through one policy point (:meth:`Checkpointed._internal_failure`): ``on_error``
+decides between raising, warning and staying silent, and in the last two cases
+the function still runs and its value is returned. Exceptions raised by the
+decorated function itself always propagate unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.metadata
+import inspect
+import logging
+import os
+import platform
+import re
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Generic, ParamSpec, TypeVar, cast, final, overload
+
+import xxhash
+
+from ._digest import digest_arguments, short_repr
+from ._errors import (
+    CacheReadWarning,
+    CheckpointingError,
+    CheckpointingWarning,
+    ConfigurationError,
+    CorruptEntryError,
+    StoreWriteWarning,
+)
+from ._explain import FORCED, UNREADABLE, Explanation, explain
+from ._fingerprint import Fingerprint, fingerprint_function
+from ._manifest import FORMAT_VERSION, ArgumentRecord, ComponentRecord, Manifest
+from ._serializers import CloudpickleSerializer, Serializer
+from ._settings import (
+    OnError,
+    check_ignore,
+    check_on_error,
+    check_pickle_protocol,
+    resolve_directory,
+    resolve_on_error,
+    resolve_pickle_protocol,
+)
+from ._store import MISSING, Store
+
+__all__ = ["Checkpointed", "checkpoint"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+logger = logging.getLogger("checkpointing")
+
+_UNSAFE_PATH_CHARS: Final = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Everything known about one call before it runs or loads."""
+
+    store: Store
+    function_id: str
+    key: str
+    fingerprint: Fingerprint
+    arguments_digest: str
+    arguments: dict[str, ArgumentRecord]
+    serializer: Serializer
+
+
+def _function_id(func: Callable[..., Any]) -> str:
+    module = getattr(func, "__module__", None) or "unknown"
+    qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "function")
+    qualname = qualname.replace("<locals>", "_locals_").replace("<lambda>", "_lambda_")
+    return _UNSAFE_PATH_CHARS.sub("_", f"{module}.{qualname}")[:180]
+
+
+@functools.lru_cache(maxsize=1)
+def _library_version() -> str:
+    try:
+        return importlib.metadata.version("checkpointing")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@final
+class Checkpointed(Generic[P, R]):
+    """
+    A function whose results persist on disk, keyed by code and arguments.
+
+    Created by :func:`checkpoint`; call it like the original function. It keeps
+    the original's ``__name__``, ``__doc__``, signature and ``__wrapped__``,
+    works on methods, and can be pickled (by reference when importable, else
+    by value through cloudpickle).
+
+    .. versionadded:: 0.1.0
+    """
+
+    __wrapped__: Callable[P, R]
+
+    def __init__(
+        self,
+        func: Callable[P, R],
+        *,
+        directory: str | os.PathLike[str] | None = None,
+        on_error: OnError | None = None,
+        cache_pickle_protocol: int | None = None,
+        ignore: Collection[str] = (),
+        serializer: Serializer | None = None,
+        include_docstrings: bool = True,
+        fsync: bool = False,
+    ) -> None:
+        if not callable(func):
+            raise ConfigurationError(f"@checkpoint needs a function, got {func!r}")
+        functools.update_wrapper(self, func)
+        self.__wrapped__ = func
+        self._func = func
+        self._options: dict[str, Any] = {
+            "directory": directory,
+            "on_error": on_error,
+            "cache_pickle_protocol": cache_pickle_protocol,
+            "ignore": tuple(ignore) if not isinstance(ignore, str) else (ignore,),
+            "serializer": serializer,
+            "include_docstrings": include_docstrings,
+            "fsync": fsync,
+        }
+        name = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
+        if on_error is not None:
+            check_on_error(on_error)
+        if cache_pickle_protocol is not None:
+            check_pickle_protocol(cache_pickle_protocol)
+            if serializer is not None:
+                raise ConfigurationError(
+                    f"{name}: pass either serializer= or cache_pickle_protocol=, not both"
+                )
+        if serializer is not None and not isinstance(serializer, Serializer):
+            raise ConfigurationError(
+                f"{name}: serializer= needs an object with name, dumps() and loads(), "
+                f"got {serializer!r}"
+            )
+        try:
+            self._signature = inspect.signature(func)
+        except (TypeError, ValueError) as err:
+            raise ConfigurationError(f"{name}: cannot read its signature ({err})") from err
+        self._ignore = check_ignore(self._options["ignore"], self._signature.parameters, name)
+        self._directory = directory
+        self._on_error = on_error
+        self._protocol = cache_pickle_protocol
+        self._serializer = serializer
+        self._include_docstrings = include_docstrings
+        self._fsync = fsync
+        self._function_id = _function_id(inspect.unwrap(func))
+        self._is_async = inspect.iscoroutinefunction(inspect.unwrap(func))
+        if self._is_async:
+            # Lets asyncio.iscoroutinefunction() (and frameworks using it) see us.
+            self._is_coroutine = getattr(
+                importlib.import_module("asyncio.coroutines"), "_is_coroutine", None
+            )
+        self._stores: dict[tuple[Path, bool], Store] = {}
+
+    # -- the public surface --------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<checkpointed {self._function_id}>"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Return the stored result for these arguments, or run and store it."""
+        if self._is_async:
+            return cast(R, self._acall(args, kwargs, force=False))
+        return self._call(args, kwargs, force=False)
+
+    def rerun(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """
+        Run the function even if a result is stored, and overwrite that result.
+
+        Use it when something the fingerprint cannot see changed (a file read by
+        the function, a remote service).
+        """
+        if self._is_async:
+            return cast(R, self._acall(args, kwargs, force=True))
+        return self._call(args, kwargs, force=True)
+
+    def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
+        """
+        Return the key (32-character hex) these arguments would be stored under.
+
+        Raises:
+            TypeError: If the arguments do not match the signature.
+            CheckpointingError: If the key cannot be computed.
+        """
+        return self._plan(args, kwargs).key
+
+    def is_cached(self, *args: P.args, **kwargs: P.kwargs) -> bool:
+        """Return whether a call with these arguments would be a hit (nothing runs)."""
+        plan = self._plan(args, kwargs)
+        return plan.store.contains(plan.function_id, plan.key)
+
+    def explain(self, *args: P.args, **kwargs: P.kwargs) -> Explanation:
+        """
+        Say whether a call with these arguments would hit, and if not, why.
+
+        Nothing runs. A miss names every component (own source, callee, global,
+        package, docstring) and argument that differs from the nearest stored
+        entry of this function.
+
+        Raises:
+            TypeError: If the arguments do not match the signature.
+            CheckpointingError: If the key cannot be computed.
+        """
+        plan = self._plan(args, kwargs)
+        if plan.store.contains(plan.function_id, plan.key):
+            return Explanation("hit", "hit", (), plan.key, plan.key)
+        return self._explain_miss(plan)
+
+    def clear(self) -> int:
+        """
+        Delete every stored result of this function in its current directory.
+
+        Returns:
+            The number of entries deleted.
+        """
+        return self._store().clear(self._function_id)
+
+    @property
+    def directory(self) -> Path:
+        """The cache directory a call would use now (resolved at call time)."""
+        return resolve_directory(self._directory)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return _BoundCheckpointed(self, instance)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        module = getattr(self._func, "__module__", None)
+        qualname = getattr(self._func, "__qualname__", "")
+        if module and "<locals>" not in qualname:
+            try:
+                target: Any = importlib.import_module(module)
+                for part in qualname.split("."):
+                    target = getattr(target, part)
+            except (ImportError, AttributeError):
+                target = None
+            if target is self:
+                return (_import_checkpointed, (module, qualname))
+        return (_rebuild, (self._func, self._options))
+
+    # -- internals -----------------------------------------------------------
+    def _store(self) -> Store:
+        directory = resolve_directory(self._directory)
+        store = self._stores.get((directory, self._fsync))
+        if store is None:
+            store = Store(directory, fsync=self._fsync)
+            self._stores[(directory, self._fsync)] = store
+        return store
+
+    def _resolved_serializer(self) -> Serializer:
+        if self._serializer is not None:
+            return self._serializer
+        protocol = resolve_pickle_protocol(self._protocol)
+        return _cloudpickle_serializer(protocol)
+
+    def _plan(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Plan:
+        serializer = self._resolved_serializer()
+        arguments_digest, per_parameter, values = digest_arguments(
+            self._signature, args, kwargs, ignore=self._ignore
+        )
+        fingerprint = fingerprint_function(
+            self._func, include_docstrings=self._include_docstrings
+        )
+        key = xxhash.xxh3_128_hexdigest(
+            f"checkpointing/{FORMAT_VERSION}\0{fingerprint.digest}\0"
+            f"{arguments_digest}\0{serializer.name}".encode()
+        )
+        arguments = {
+            name: ArgumentRecord(digest, short_repr(values[name]))
+            for name, digest in per_parameter.items()
+        }
+        return _Plan(
+            self._store(), self._function_id, key, fingerprint, arguments_digest,
+            arguments, serializer,
+        )  # fmt: skip
+
+    def _explain_miss(self, plan: _Plan) -> Explanation:
+        return explain(
+            plan.key,
+            plan.fingerprint.digest,
+            plan.arguments_digest,
+            _component_records(plan.fingerprint),
+            plan.arguments,
+            plan.store.manifests(plan.function_id),
+        )
+
+    def _prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool
+                 ) -> tuple[_Plan | None, Any, Explanation | None]:  # fmt: skip
+        """Return ``(plan, stored value or MISSING, reason)``; plan is None when uncached."""
+        policy = resolve_on_error(self._on_error)
+        try:
+            plan = self._plan(args, kwargs)
+        except TypeError as err:
+            if isinstance(err, CheckpointingError):
+                self._internal_failure(policy, err, "cannot build the key")
+                return None, MISSING, None
+            # Arguments that do not fit the signature: let the function raise
+            # exactly the error a plain call would.
+            return None, MISSING, None
+        except Exception as err:  # noqa: BLE001 - the one policy point
+            self._internal_failure(policy, err, "cannot build the key")
+            return None, MISSING, None
+        if force:
+            return plan, MISSING, None
+        try:
+            raw = plan.store.load(plan.function_id, plan.key)
+            if raw is MISSING:
+                return plan, MISSING, None
+            value = plan.serializer.loads(cast(bytes, raw))
+        except CorruptEntryError as err:
+            return plan, MISSING, self._unreadable(plan, policy, err)
+        except CheckpointingError as err:
+            # Unreadable for another reason (permissions, incompatible pickle):
+            # recompute and overwrite, as for a damaged entry.
+            return plan, MISSING, self._unreadable(plan, policy, err)
+        logger.debug("hit %s key=%s", self._function_id, plan.key)
+        return plan, value, None
+
+    def _unreadable(self, plan: _Plan, policy: OnError, err: Exception) -> Explanation:
+        if policy != "ignore":
+            warnings.warn(
+                f"checkpointing: stored result of {self._function_id} could not be read "
+                f"({err}); it was moved aside and is recomputed",
+                CacheReadWarning,
+                stacklevel=5,
+            )
+        try:
+            plan.store.quarantine(plan.function_id, plan.key)
+        except CheckpointingError:
+            pass
+        return Explanation("miss", UNREADABLE, (), plan.key, plan.key)
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool) -> R:
+        plan, value, reason = self._prepare(args, kwargs, force=force)
+        if value is not MISSING:
+            return cast(R, value)
+        start = time.perf_counter()
+        result = self._func(*args, **kwargs)
+        elapsed = time.perf_counter() - start
+        if plan is not None:
+            self._save(plan, result, elapsed, reason, force=force)
+        return result
+
+    async def _acall(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool) -> Any:
+        plan, value, reason = self._prepare(args, kwargs, force=force)
+        if value is not MISSING:
+            return value
+        start = time.perf_counter()
+        result = await cast(Callable[..., Awaitable[Any]], self._func)(*args, **kwargs)
+        elapsed = time.perf_counter() - start
+        if plan is not None:
+            self._save(plan, result, elapsed, reason, force=force)
+        return result
+
+    def _save(self, plan: _Plan, result: Any, elapsed: float, reason: Explanation | None,
+              *, force: bool) -> None:  # fmt: skip
+        policy = resolve_on_error(self._on_error)
+        try:
+            if reason is None:
+                reason = self._explain_miss(plan)
+                if force:
+                    reason = Explanation("miss", FORCED, reason.changes if not reason.hit else (),
+                                         plan.key, reason.compared_with)  # fmt: skip
+            payload = plan.serializer.dumps(result)
+            manifest = Manifest(
+                key=plan.key,
+                function_id=plan.function_id,
+                module=getattr(self._func, "__module__", "") or "",
+                qualname=getattr(self._func, "__qualname__", "") or "",
+                fingerprint=plan.fingerprint.digest,
+                arguments_digest=plan.arguments_digest,
+                components=_component_records(plan.fingerprint),
+                arguments=plan.arguments,
+                created_at=time.time(),
+                compute_seconds=elapsed,
+                value_size_bytes=len(payload),
+                serializer=plan.serializer.name,
+                python_version=platform.python_version(),
+                library_version=_library_version(),
+                reason=reason.to_json(),
+            )
+            blobs = {
+                c.digest: c.source for c in plan.fingerprint.components.values() if c.source
+            }
+            plan.store.save(manifest, payload, blobs)
+        except Exception as err:  # noqa: BLE001 - the one policy point
+            self._internal_failure(policy, err, "the result was returned but not stored",
+                                   category=StoreWriteWarning)  # fmt: skip
+            return
+        logger.debug("miss %s key=%s: %s", self._function_id, plan.key, reason.summary())
+
+    def _internal_failure(self, policy: OnError, err: Exception, what: str,
+                          category: type[Warning] = CheckpointingWarning) -> None:  # fmt: skip
+        if policy == "raise":
+            raise err
+        if policy == "warn":
+            warnings.warn(
+                f"checkpointing: {self._function_id}: {what}: {err}",
+                category,
+                stacklevel=5,
+            )
+
+
+@final
+class _BoundCheckpointed:
+    """A :class:`Checkpointed` method bound to an instance (``obj.method``)."""
+
+    __slots__ = ("__self__", "__func__")
+
+    def __init__(self, func: Checkpointed[..., Any], instance: object) -> None:
+        self.__func__ = func
+        self.__self__ = instance
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__func__(self.__self__, *args, **kwargs)
+
+    def rerun(self, *args: Any, **kwargs: Any) -> Any:
+        """Bound form of :meth:`Checkpointed.rerun`."""
+        return self.__func__.rerun(self.__self__, *args, **kwargs)
+
+    def key(self, *args: Any, **kwargs: Any) -> str:
+        """Bound form of :meth:`Checkpointed.key`."""
+        return self.__func__.key(self.__self__, *args, **kwargs)
+
+    def is_cached(self, *args: Any, **kwargs: Any) -> bool:
+        """Bound form of :meth:`Checkpointed.is_cached`."""
+        return self.__func__.is_cached(self.__self__, *args, **kwargs)
+
+    def explain(self, *args: Any, **kwargs: Any) -> Explanation:
+        """Bound form of :meth:`Checkpointed.explain`."""
+        return self.__func__.explain(self.__self__, *args, **kwargs)
+
+    def clear(self) -> int:
+        """Same as :meth:`Checkpointed.clear` (all entries of the method)."""
+        return self.__func__.clear()
+
+    @property
+    def __wrapped__(self) -> Any:
+        return self.__func__.__wrapped__.__get__(self.__self__)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__func__, name)
+
+    def __repr__(self) -> str:
+        return f"<bound checkpointed {self.__func__._function_id} of {short_repr(self.__self__, 60)}>"
+
+
+@functools.lru_cache(maxsize=16)
+def _cloudpickle_serializer(protocol: int) -> CloudpickleSerializer:
+    return CloudpickleSerializer(protocol)
+
+
+def _component_records(fingerprint: Fingerprint) -> dict[str, ComponentRecord]:
+    return {
+        name: ComponentRecord(c.kind, c.digest, c.summary, c.digest if c.source else None)
+        for name, c in fingerprint.components.items()
+    }
+
+
+def _import_checkpointed(module: str, qualname: str) -> Any:
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _rebuild(func: Callable[..., Any], options: dict[str, Any]) -> Checkpointed[..., Any]:
+    return Checkpointed(func, **options)
+
+
+@overload
+def checkpoint(func: Callable[P, R], /) -> Checkpointed[P, R]: ...
+@overload
+def checkpoint(
+    func: None = None,
+    /,
+    *,
+    directory: str | os.PathLike[str] | None = None,
+    on_error: OnError | None = None,
+    cache_pickle_protocol: int | None = None,
+    ignore: Collection[str] = (),
+    serializer: Serializer | None = None,
+    include_docstrings: bool = True,
+    fsync: bool = False,
+) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
+def checkpoint(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    directory: str | os.PathLike[str] | None = None,
+    on_error: OnError | None = None,
+    cache_pickle_protocol: int | None = None,
+    ignore: Collection[str] = (),
+    serializer: Serializer | None = None,
+    include_docstrings: bool = True,
+    fsync: bool = False,
+) -> Checkpointed[P, R] | Callable[[Callable[P, R]], Checkpointed[P, R]]:
+    """
+    Persist a function's results on disk; rerun only when code or arguments change.
+
+    Use as ``@checkpoint`` or ``@checkpoint(...)`` on plain functions, ``async``
+    functions and methods. A call's key combines the *fingerprint* of the code
+    (normalized source, docstring, signature, referenced globals' values,
+    closures, and every project function reached, transitively; packages by
+    version) with the *digest* of the bound arguments (defaults applied).
+
+    Args:
+        func: The function (when used without parentheses).
+        directory: Cache directory. Resolved at each call: this argument, else
+            the ``CHECKPOINTING_DIR`` environment variable, else
+            ``defaults["cache.filesystem.directory"]`` (``./.checkpointing``).
+        on_error: What to do when checkpointing itself fails (not the
+            function): ``"warn"`` (default: warn, run the function, return its
+            value), ``"raise"``, or ``"ignore"`` (run silently).
+        cache_pickle_protocol: Pickle protocol for stored results (default 5,
+            or ``defaults["cache.pickle_protocol"]``).
+        ignore: Parameter names left out of the key (e.g. ``verbose``).
+        serializer: A :class:`Serializer` instead of cloudpickle.
+        include_docstrings: Whether docstring edits cause a rerun (default
+            true: a docstring is part of the fingerprint by design).
+        fsync: Whether to ``fsync`` every written file (slower, survives power
+            loss; without it a crash can only lose an entry, never corrupt one).
+
+    Returns:
+        A :class:`Checkpointed` wrapper (or a decorator making one).
+
+    Raises:
+        ConfigurationError: If an option is invalid (raised at decoration).
+
+    .. versionadded:: 0.1.0
+    """
+    options: dict[str, Any] = {
+        "directory": directory,
+        "on_error": on_error,
+        "cache_pickle_protocol": cache_pickle_protocol,
+        "ignore": ignore,
+        "serializer": serializer,
+        "include_docstrings": include_docstrings,
+        "fsync": fsync,
+    }
+    if func is not None:
+        return Checkpointed(func, **options)
+
+    def decorate(f: Callable[P, R]) -> Checkpointed[P, R]:
+        return Checkpointed(f, **options)
+
+    return decorate
+

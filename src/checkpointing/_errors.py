@@ -1,0 +1,140 @@
+"""
+Exceptions and warnings raised by checkpointing.
+
+* CheckpointingError
+  + ConfigurationError (ValueError)     bad decorator/CLI options, detected eagerly
+  + FingerprintError                    code identity cannot be computed
+  + ArgumentDigestError (TypeError)     an argument cannot be digested deterministically
+  + SerializationError                  the serializer could not dump/load a result
+  + StoreError                          reading/writing the cache directory failed
+    - CorruptEntryError                 an entry exists but cannot be decoded
+* CheckpointingWarning (UserWarning)
+  + IncompleteFingerprintWarning        part of the fingerprint fell back to a coarser form
+  + StoreWriteWarning                   result computed and returned, but not persisted
+  + CacheReadWarning                    a stored entry could not be read; it was recomputed
+
+This module is the leaf of the import graph: it imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArgumentDigestError",
+    "CacheReadWarning",
+    "CheckpointingError",
+    "CheckpointingWarning",
+    "ConfigurationError",
+    "CorruptEntryError",
+    "FingerprintError",
+    "IncompleteFingerprintWarning",
+    "SerializationError",
+    "StoreError",
+    "StoreWriteWarning",
+]
+
+
+class CheckpointingError(Exception):
+    """
+    Base class of every error raised by checkpointing.
+
+    Catch this to handle any failure of the library itself; errors raised by
+    the decorated function always propagate unchanged and are never wrapped.
+    """
+
+
+class ConfigurationError(CheckpointingError, ValueError):
+    """
+    An option given to :func:`checkpoint`, ``defaults`` or the CLI is invalid.
+
+    Raised when the option is read (decoration or call time). Fix the option
+    named in the message.
+    """
+
+
+class FingerprintError(CheckpointingError):
+    """
+    The code identity (fingerprint) of a function could not be computed.
+
+    Attributes:
+        function: Qualified name of the function whose fingerprint failed.
+
+    Under ``on_error="warn"`` (the default) the function still runs, uncached.
+    """
+
+    def __init__(self, function: str, message: str) -> None:
+        super().__init__(f"cannot fingerprint {function}: {message}")
+        self.function = function
+
+
+class ArgumentDigestError(CheckpointingError, TypeError):
+    """
+    An argument has no deterministic digest, so no safe key can be built.
+
+    Attributes:
+        parameter: Name of the offending parameter (``""`` when unknown).
+        type_name: Qualified name of the argument's type.
+
+    Pass the parameter in ``ignore=`` if it does not influence the result.
+    """
+
+    def __init__(self, parameter: str, type_name: str, message: str) -> None:
+        where = f"argument {parameter!r}" if parameter else "a value"
+        super().__init__(f"cannot digest {where} of type {type_name}: {message}")
+        self.parameter = parameter
+        self.type_name = type_name
+
+
+class SerializationError(CheckpointingError):
+    """
+    The serializer could not turn a result into bytes or back.
+
+    Attributes:
+        serializer: Name of the serializer (e.g. ``"pickle"``).
+    """
+
+    def __init__(self, serializer: str, message: str) -> None:
+        super().__init__(f"serializer {serializer!r}: {message}")
+        self.serializer = serializer
+
+
+class StoreError(CheckpointingError):
+    """
+    Reading from or writing to the cache directory failed.
+
+    Attributes:
+        path: The file or directory involved.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+class CorruptEntryError(StoreError):
+    """
+    An entry file exists but is truncated, damaged or belongs to another key.
+
+    The decorator treats it as a miss: the function is recomputed and the
+    entry rewritten. Never a wrong value.
+    """
+
+
+class CheckpointingWarning(UserWarning):
+    """Base class of every warning issued by checkpointing."""
+
+
+class IncompleteFingerprintWarning(CheckpointingWarning):
+    """
+    Part of a fingerprint fell back to a coarser form than usual.
+
+    For example a function without retrievable source is identified by its
+    bytecode instead. The result is still correct but may rerun more often.
+    """
+
+
+class StoreWriteWarning(CheckpointingWarning):
+    """The result was computed and returned, but could not be persisted."""
+
+
+class CacheReadWarning(CheckpointingWarning):
+    """A stored entry could not be read back; the function was recomputed."""

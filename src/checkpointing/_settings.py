@@ -1,0 +1,142 @@
+"""
+Process-wide defaults and the resolution of options at call time.
+
+``defaults`` exists for compatibility with the older ``checkpointing``
+package (same keys, same meaning). Options are resolved in one place, in this
+order: the decorator's explicit argument, then the environment variable
+(``CHECKPOINTING_DIR`` for the directory), then ``defaults``, then the
+built-in value. Resolution happens at *call* time, so a pytest fixture that
+sets ``CHECKPOINTING_DIR`` isolates functions decorated at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+from ._errors import ConfigurationError
+
+__all__ = [
+    "DIRECTORY_ENV",
+    "OnError",
+    "defaults",
+    "resolve_directory",
+    "resolve_on_error",
+    "resolve_pickle_protocol",
+]
+
+OnError = Literal["warn", "raise", "ignore"]
+
+#: Environment variable naming the cache directory.
+DIRECTORY_ENV: Final = "CHECKPOINTING_DIR"
+_ON_ERROR_VALUES: Final = ("warn", "raise", "ignore")
+
+_BUILTIN: Final[Mapping[str, Any]] = {
+    "cache.filesystem.directory": ".checkpointing",
+    "checkpoint.on_error": "warn",
+    "cache.pickle_protocol": 5,
+}
+
+
+class _Defaults(dict[str, Any]):
+    """A ``dict`` of process-wide defaults that refuses unknown keys and bad values."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, _validate(key, value))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def reset(self) -> None:
+        """Restore the built-in values."""
+        self.clear()
+        dict.update(self, _BUILTIN)
+
+
+def _validate(key: str, value: Any) -> Any:
+    if key not in _BUILTIN:
+        raise ConfigurationError(
+            f"unknown checkpointing default {key!r}; known keys: {', '.join(sorted(_BUILTIN))}"
+        )
+    if key == "checkpoint.on_error":
+        return check_on_error(value, "defaults['checkpoint.on_error']")
+    if key == "cache.pickle_protocol":
+        return check_pickle_protocol(value, "defaults['cache.pickle_protocol']")
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        raise ConfigurationError(
+            f"defaults[{key!r}] must be a non-empty path, got {value!r}"
+        )
+    return value
+
+
+#: Process-wide defaults (keys ``cache.filesystem.directory``,
+#: ``checkpoint.on_error``, ``cache.pickle_protocol``), as in the older
+#: ``checkpointing`` package. Set them at the top of a script.
+defaults: Final = _Defaults(_BUILTIN)
+
+
+def check_on_error(value: object, where: str = "on_error") -> OnError:
+    """Return *value* if it is a valid ``on_error`` policy, else raise ConfigurationError."""
+    if value not in _ON_ERROR_VALUES:
+        raise ConfigurationError(
+            f"{where} must be one of {', '.join(map(repr, _ON_ERROR_VALUES))}, got {value!r}"
+        )
+    return cast(OnError, value)
+
+
+def check_pickle_protocol(value: object, where: str = "cache_pickle_protocol") -> int:
+    """Return *value* if it is a usable pickle protocol, else raise ConfigurationError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+        2 <= value <= pickle.HIGHEST_PROTOCOL
+    ):
+        raise ConfigurationError(
+            f"{where} must be an int from 2 to {pickle.HIGHEST_PROTOCOL}, got {value!r}"
+        )
+    return value
+
+
+def check_ignore(ignore: Iterable[str], parameters: Iterable[str], function: str) -> frozenset[str]:
+    """Return *ignore* as a set after checking each name is a parameter of *function*."""
+    if isinstance(ignore, str):
+        ignore = (ignore,)
+    names = frozenset(ignore)
+    unknown = sorted(names - set(parameters))
+    if unknown:
+        raise ConfigurationError(
+            f"ignore= names {unknown} are not parameters of {function}; "
+            f"its parameters are {list(parameters)}"
+        )
+    return names
+
+
+def resolve_directory(explicit: str | os.PathLike[str] | None) -> Path:
+    """Return the cache directory: explicit > ``CHECKPOINTING_DIR`` > defaults."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get(DIRECTORY_ENV)
+    if env:
+        return Path(env)
+    return Path(defaults["cache.filesystem.directory"])
+
+
+def resolve_on_error(explicit: OnError | None) -> OnError:
+    """Return the error policy: explicit > ``defaults['checkpoint.on_error']``."""
+    if explicit is not None:
+        return explicit
+    return cast(OnError, defaults["checkpoint.on_error"])
+
+
+def resolve_pickle_protocol(explicit: int | None) -> int:
+    """Return the pickle protocol: explicit > ``defaults['cache.pickle_protocol']``."""
+    if explicit is not None:
+        return explicit
+    return int(defaults["cache.pickle_protocol"])

@@ -1,0 +1,398 @@
+"""
+The on-disk store: directory layout, atomic writes, integrity checks, listing.
+
+Layout of a cache directory (``format_version`` 1)::
+
+    <root>/
+        CACHEDIR.TAG                  marks the directory as a cache (backup tools skip it)
+        <function_id>/                one directory per function ("module.qualname")
+            <key>.ckpt                entry: 40-byte header + serialized value
+            <key>.json                manifest, written after the value
+        .blobs/<d[:2]>/<d>.txt        normalized sources, content-addressed by digest d
+        .quarantine/                  damaged entries moved aside (never deleted silently)
+
+An entry file starts with a header: magic ``b"CKPT"``, the format version, the
+16-byte key, the payload length and its xxh3-64 checksum. A read verifies all
+of them, so a truncated, bit-flipped or swapped file (another key's entry under
+this name) is detected and reported instead of being decoded.
+
+Every file is written to a unique temporary file in the destination directory
+and moved into place with :func:`os.replace`, which is atomic on POSIX and
+Windows: readers see the old file or the new one, never a prefix. The store
+knows nothing about functions: ``function_id`` and ``key`` are opaque names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final, final
+
+import xxhash
+
+from ._errors import CorruptEntryError, StoreError
+from ._manifest import FORMAT_VERSION, Manifest
+
+__all__ = ["MISSING", "Store"]
+
+
+class _Missing:
+    """The type of :data:`MISSING`."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: Returned by :meth:`Store.load` when no entry exists: a miss is not an exception.
+MISSING: Final = _Missing()
+
+_MAGIC: Final = b"CKPT"
+_HEADER: Final = struct.Struct("<4sHH16sQQ")  # magic, format, flags, key, length, xxh3_64
+_ENTRY_SUFFIX: Final = ".ckpt"
+_MANIFEST_SUFFIX: Final = ".json"
+_BLOBS: Final = ".blobs"
+_QUARANTINE: Final = ".quarantine"
+_CACHEDIR_TAG: Final = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file is a cache directory tag created by checkpointing.\n"
+    b"# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+_REPLACE_RETRIES: Final = 5
+
+
+def _check_name(name: str, what: str) -> str:
+    """Refuse names that could escape the store or hide files."""
+    if (
+        not name
+        or name in (".", "..")
+        or name.startswith(".")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or len(name) > 200
+    ):
+        raise StoreError(name, f"invalid {what} name for a store path")
+    return name
+
+
+def _replace(source: str, target: Path) -> None:
+    """:func:`os.replace`, retried briefly where Windows reports a file in use."""
+    for attempt in range(_REPLACE_RETRIES):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if sys.platform != "win32" or attempt == _REPLACE_RETRIES - 1:
+                raise
+            time.sleep(0.01 * 2**attempt)
+
+
+@final
+class Store:
+    """
+    A cache directory holding entries grouped by function.
+
+    Args:
+        root: The cache directory; created (mode 0o700) on the first write.
+        fsync: Whether to ``fsync`` each file before it is renamed into place.
+            Off by default: a crash may then lose a recent entry (it is
+            recomputed), but checksums make a corrupt read impossible.
+
+    The store never raises on a missing entry (:data:`MISSING` is returned);
+    it raises :class:`StoreError` for I/O failures and
+    :class:`CorruptEntryError` for damaged entries.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, fsync: bool = False) -> None:
+        self.root = Path(root)
+        self.fsync = fsync
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # -- paths ---------------------------------------------------------------
+    def entry_path(self, function_id: str, key: str) -> Path:
+        """Return the path of the entry file for *key* (it may not exist)."""
+        return self.root / _check_name(function_id, "function") / (
+            _check_name(key, "key") + _ENTRY_SUFFIX
+        )
+
+    def manifest_path(self, function_id: str, key: str) -> Path:
+        """Return the path of the manifest for *key* (it may not exist)."""
+        return self.root / _check_name(function_id, "function") / (
+            _check_name(key, "key") + _MANIFEST_SUFFIX
+        )
+
+    # -- reading -------------------------------------------------------------
+    def load(self, function_id: str, key: str) -> bytes | _Missing:
+        """
+        Return the verified payload bytes of an entry, or :data:`MISSING`.
+
+        Args:
+            function_id: The function's directory name.
+            key: 32-character hex key.
+
+        Raises:
+            CorruptEntryError: If the entry exists but fails verification.
+            StoreError: If the file exists but cannot be read.
+        """
+        path = self.entry_path(function_id, key)
+        try:
+            with open(path, "rb") as file:
+                data = file.read()
+        except FileNotFoundError:
+            return MISSING
+        except OSError as err:
+            raise StoreError(str(path), f"cannot read entry: {err}") from err
+        return self._verify(path, key, data)
+
+    def _verify(self, path: Path, key: str, data: bytes) -> bytes:
+        if len(data) < _HEADER.size:
+            raise CorruptEntryError(str(path), "truncated entry header")
+        magic, version, _flags, stored_key, length, checksum = _HEADER.unpack_from(data)
+        if magic != _MAGIC:
+            raise CorruptEntryError(str(path), "not a checkpointing entry")
+        if version != FORMAT_VERSION:
+            raise CorruptEntryError(
+                str(path), f"written by entry format {version}, expected {FORMAT_VERSION}"
+            )
+        if stored_key.hex() != key:
+            raise CorruptEntryError(str(path), f"holds the entry of key {stored_key.hex()}")
+        payload = memoryview(data)[_HEADER.size :]
+        if len(payload) != length:
+            raise CorruptEntryError(
+                str(path), f"payload is {len(payload)} bytes, header says {length}"
+            )
+        if xxhash.xxh3_64_intdigest(payload) != checksum:
+            raise CorruptEntryError(str(path), "checksum mismatch")
+        return bytes(payload)
+
+    def contains(self, function_id: str, key: str) -> bool:
+        """Return whether an entry file exists for *key* (not verified)."""
+        return self.entry_path(function_id, key).is_file()
+
+    def manifest(self, function_id: str, key: str) -> Manifest | None:
+        """
+        Return the manifest of *key*, or ``None`` if there is none.
+
+        Raises:
+            CorruptEntryError: If the manifest exists but cannot be parsed.
+        """
+        path = self.manifest_path(function_id, key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise StoreError(str(path), f"cannot read manifest: {err}") from err
+        return Manifest.from_json(raw, path=str(path))
+
+    def manifests(self, function_id: str) -> list[Manifest]:
+        """
+        Return the readable manifests of *function_id*, oldest first.
+
+        Unreadable manifests (another format version, damaged) are skipped;
+        :meth:`iter_manifest_files` lists them all.
+        """
+        found = []
+        for path in self.iter_manifest_files(function_id):
+            try:
+                found.append(Manifest.from_json(path.read_bytes(), path=str(path)))
+            except (CorruptEntryError, OSError):
+                continue
+        found.sort(key=lambda m: m.created_at)
+        return found
+
+    def iter_manifest_files(self, function_id: str) -> Iterator[Path]:
+        """Yield the manifest files of *function_id* (unordered)."""
+        directory = self.root / _check_name(function_id, "function")
+        try:
+            entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            if entry.name.endswith(_MANIFEST_SUFFIX) and not entry.name.startswith("."):
+                yield Path(entry.path)
+
+    def function_ids(self) -> list[str]:
+        """Return the names of the function directories, sorted."""
+        try:
+            entries = list(os.scandir(self.root))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+
+    def blob(self, digest: str) -> str | None:
+        """Return the text stored under *digest* by :meth:`put_blob`, or ``None``."""
+        _check_name(digest, "blob")
+        try:
+            return (self.root / _BLOBS / digest[:2] / f"{digest}.txt").read_text("utf-8")
+        except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+            return None
+
+    # -- writing -------------------------------------------------------------
+    def save(self, manifest: Manifest, payload: bytes, blobs: dict[str, str]) -> Path:
+        """
+        Write an entry atomically: blobs, then the value, then the manifest.
+
+        Args:
+            manifest: The entry's manifest (its ``function_id`` and ``key`` name
+                the files).
+            payload: Serialized value bytes.
+            blobs: Digest to text of normalized sources to keep (written once).
+
+        Returns:
+            The path of the entry file.
+
+        Raises:
+            StoreError: If any file cannot be written; nothing partial remains.
+        """
+        entry = self.entry_path(manifest.function_id, manifest.key)
+        try:
+            self._ensure_root()
+            for digest, text in blobs.items():
+                _check_name(digest, "blob")
+                path = self.root / _BLOBS / digest[:2] / f"{digest}.txt"
+                if not path.exists():
+                    self._write_atomic(path, text.encode("utf-8"))
+            header = _HEADER.pack(
+                _MAGIC,
+                FORMAT_VERSION,
+                0,
+                bytes.fromhex(manifest.key),
+                len(payload),
+                xxhash.xxh3_64_intdigest(payload),
+            )
+            self._write_atomic(entry, header, payload)
+            # The manifest goes last: a manifest on disk implies a complete entry.
+            self._write_atomic(
+                self.manifest_path(manifest.function_id, manifest.key), manifest.to_json()
+            )
+        except OSError as err:
+            raise StoreError(str(entry), f"cannot write entry: {err}") from err
+        except ValueError as err:  # a key that is not hex
+            raise StoreError(str(entry), f"invalid key: {err}") from err
+        return entry
+
+    def _ensure_root(self) -> None:
+        if self.root.is_dir():
+            return
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tag = self.root / "CACHEDIR.TAG"
+        if not tag.exists():
+            self._write_atomic(tag, _CACHEDIR_TAG)
+
+    def _write_atomic(self, path: Path, *chunks: bytes) -> None:
+        """Write *chunks* so readers see the old file or the new one, never a prefix."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                for chunk in chunks:
+                    file.write(chunk)
+                if self.fsync:
+                    file.flush()
+                    os.fsync(file.fileno())
+            _replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+    # -- removing ------------------------------------------------------------
+    def quarantine(self, function_id: str, key: str) -> Path | None:
+        """
+        Move a damaged entry and its manifest aside; return the new entry path.
+
+        Returns ``None`` when there was nothing to move. Never raises for a
+        file that vanished meanwhile (another process may have fixed it).
+        """
+        target_dir = self.root / _QUARANTINE
+        moved: Path | None = None
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for source in (self.entry_path(function_id, key), self.manifest_path(function_id, key)):
+            target = target_dir / f"{function_id}.{stamp}.{os.getpid()}.{source.name}"
+            try:
+                target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.replace(source, target)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                with contextlib.suppress(OSError):
+                    source.unlink()
+                continue
+            if source.suffix == _ENTRY_SUFFIX:
+                moved = target
+        return moved
+
+    def delete(self, function_id: str, key: str) -> bool:
+        """Delete one entry and its manifest; return whether an entry existed."""
+        existed = False
+        for path in (self.manifest_path(function_id, key), self.entry_path(function_id, key)):
+            try:
+                path.unlink()
+                existed = existed or path.suffix == _ENTRY_SUFFIX
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                raise StoreError(str(path), f"cannot delete: {err}") from err
+        return existed
+
+    def clear(self, function_id: str | None = None) -> int:
+        """
+        Delete the entries of one function (or of all functions when ``None``).
+
+        Returns:
+            The number of entries deleted.
+
+        Raises:
+            StoreError: If a file cannot be deleted.
+        """
+        ids = [function_id] if function_id is not None else self.function_ids()
+        count = 0
+        for fid in ids:
+            directory = self.root / _check_name(fid, "function")
+            try:
+                entries = list(os.scandir(directory))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                if entry.name.endswith((_MANIFEST_SUFFIX, _ENTRY_SUFFIX, ".tmp")):
+                    try:
+                        os.unlink(entry.path)
+                    except FileNotFoundError:
+                        continue
+                    except OSError as err:
+                        raise StoreError(entry.path, f"cannot delete: {err}") from err
+                    count += entry.name.endswith(_ENTRY_SUFFIX)
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        return count
+
+    def size_bytes(self, function_id: str) -> int:
+        """Return the total size in bytes of the files of *function_id*."""
+        directory = self.root / _check_name(function_id, "function")
+        total = 0
+        try:
+            for entry in os.scandir(directory):
+                with contextlib.suppress(OSError):
+                    total += entry.stat().st_size
+        except (FileNotFoundError, NotADirectoryError):
+            return 0
+        return total

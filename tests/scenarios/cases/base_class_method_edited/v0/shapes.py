@@ -1,0 +1,14 @@
+class Shape:
+    def area(self):
+        raise NotImplementedError
+
+    def describe(self):
+        return f"area={self.area()}"
+
+
+class Square(Shape):
+    def __init__(self, side):
+        self.side = side
+
+    def area(self):
+        return self.side * self.side

@@ -1,0 +1,11 @@
+from checkpointing import checkpoint
+
+
+def normalize(x):
+    return x / 10
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return normalize(x) + 1

@@ -1,0 +1,2 @@
+def bump(v):
+    return v + 1

@@ -1,0 +1,8 @@
+def make_scaler(factor):
+    def scaler(x):
+        return x * factor
+
+    return scaler
+
+
+scale = make_scaler(2)

@@ -1,0 +1,2 @@
+def scale(x, factor=3):
+    return x * factor

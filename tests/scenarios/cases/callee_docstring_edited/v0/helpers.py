@@ -1,0 +1,3 @@
+def scale(x):
+    """Double x."""
+    return x * 2

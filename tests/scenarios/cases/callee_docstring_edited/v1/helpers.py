@@ -1,0 +1,3 @@
+def scale(x):
+    """Return twice x."""
+    return x * 2

@@ -1,0 +1,2 @@
+def rank(v):
+    return abs(v)

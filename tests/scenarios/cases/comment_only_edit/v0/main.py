@@ -1,0 +1,14 @@
+from checkpointing import checkpoint
+
+from helpers import scale
+
+
+@checkpoint
+def step(x):
+    # add one after scaling
+    print("COMPUTE step", flush=True)
+    return scale(x) + 1
+
+
+if __name__ == "__main__":
+    print("RESULT step", repr(step(3)))

@@ -1,0 +1,9 @@
+def double(x):
+    return x * 2
+
+
+def square(x):
+    return x * x
+
+
+OPERATIONS = {"double": double, "square": square}

@@ -1,0 +1,8 @@
+from checkpointing import checkpoint
+
+
+@checkpoint
+def step(x):
+    """Double x."""
+    print("COMPUTE step", flush=True)
+    return x * 2

@@ -1,0 +1,6 @@
+import enum
+
+
+class Mode(enum.Enum):
+    FAST = 2
+    SLOW = 10

@@ -1,0 +1,6 @@
+def op_double(x):
+    return x * 2
+
+
+def op_square(x):
+    return x * x

@@ -1,0 +1,5 @@
+SCALE = 2
+
+
+def scale(x):
+    return x * SCALE

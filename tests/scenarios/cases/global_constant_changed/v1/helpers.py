@@ -1,0 +1,5 @@
+SCALE = 3
+
+
+def scale(x):
+    return x * SCALE

@@ -1,0 +1,1 @@
+transform = lambda v: v + 1  # noqa: E731

@@ -1,0 +1,1 @@
+transform = lambda v: v + 2  # noqa: E731

@@ -1,0 +1,2 @@
+FACTOR = 2
+UNRELATED = "x"

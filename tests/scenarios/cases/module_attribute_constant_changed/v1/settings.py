@@ -1,0 +1,2 @@
+FACTOR = 5
+UNRELATED = "x"

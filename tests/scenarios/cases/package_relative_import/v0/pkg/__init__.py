@@ -1,0 +1,3 @@
+from .core import step
+
+__all__ = ["step"]

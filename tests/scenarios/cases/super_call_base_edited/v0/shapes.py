@@ -1,0 +1,11 @@
+class Shape:
+    def describe(self):
+        return "shape"
+
+
+class Square(Shape):
+    def __init__(self, side):
+        self.side = side
+
+    def describe(self):
+        return super().describe() + f" of side {self.side}"

@@ -1,0 +1,5 @@
+def scale(x):
+    return x * 100
+
+
+SCALE = 100

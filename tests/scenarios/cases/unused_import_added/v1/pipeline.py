@@ -1,0 +1,11 @@
+import json
+import math
+from collections import OrderedDict
+
+from checkpointing import checkpoint
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return math.floor(x * 2.5)
