@@ -72,8 +72,17 @@ class _Plan:
     key: str
     fingerprint: Fingerprint
     arguments_digest: str
-    arguments: dict[str, ArgumentRecord]
+    argument_digests: dict[str, str]
+    argument_values: dict[str, object]
     serializer: Serializer
+
+    @property
+    def arguments(self) -> dict[str, ArgumentRecord]:
+        """Per-parameter records; the reprs are only rendered when needed (a miss)."""
+        return {
+            name: ArgumentRecord(digest, short_repr(self.argument_values[name]))
+            for name, digest in self.argument_digests.items()
+        }
 
 
 def _function_id(func: Callable[..., Any]) -> str:
@@ -164,7 +173,7 @@ class Checkpointed(Generic[P, R]):
             self._is_coroutine = getattr(
                 importlib.import_module("asyncio.coroutines"), "_is_coroutine", None
             )
-        self._stores: dict[tuple[Path, bool], Store] = {}
+        self._stores: dict[str, Store] = {}
 
     # -- the public surface --------------------------------------------------
     def __repr__(self) -> str:
@@ -231,7 +240,7 @@ class Checkpointed(Generic[P, R]):
     @property
     def directory(self) -> Path:
         """The cache directory a call would use now (resolved at call time)."""
-        return resolve_directory(self._directory)
+        return Path(resolve_directory(self._directory))
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
@@ -255,10 +264,10 @@ class Checkpointed(Generic[P, R]):
     # -- internals -----------------------------------------------------------
     def _store(self) -> Store:
         directory = resolve_directory(self._directory)
-        store = self._stores.get((directory, self._fsync))
+        store = self._stores.get(directory)
         if store is None:
             store = Store(directory, fsync=self._fsync)
-            self._stores[(directory, self._fsync)] = store
+            self._stores[directory] = store
         return store
 
     def _resolved_serializer(self) -> Serializer:
@@ -279,13 +288,9 @@ class Checkpointed(Generic[P, R]):
             f"checkpointing/{FORMAT_VERSION}\0{fingerprint.digest}\0"
             f"{arguments_digest}\0{serializer.name}".encode()
         )
-        arguments = {
-            name: ArgumentRecord(digest, short_repr(values[name]))
-            for name, digest in per_parameter.items()
-        }
         return _Plan(
             self._store(), self._function_id, key, fingerprint, arguments_digest,
-            arguments, serializer,
+            per_parameter, values, serializer,
         )  # fmt: skip
 
     def _explain_miss(self, plan: _Plan) -> Explanation:

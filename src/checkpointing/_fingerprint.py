@@ -146,23 +146,13 @@ def fingerprint_function(
     Raises:
         FingerprintError: If *func* is not a Python function.
     """
-    root = inspect.unwrap(func)
+    root = inspect.unwrap(func) if hasattr(func, "__wrapped__") else func
     if not isinstance(root, FunctionType):
         raise FingerprintError(
             function_name(func),
             f"expected a Python function, got {type(func).__qualname__}",
         )
-    walker = _Walker(include_docstrings=include_docstrings)
-    walker.add_root(func, root)
-    walker.run()
-    components = walker.components
-    hasher = xxhash.xxh3_128()
-    for name in sorted(components):
-        hasher.update(name.encode("utf-8"))
-        hasher.update(b"\0")
-        hasher.update(components[name].digest.encode("ascii"))
-        hasher.update(b"\n")
-    return Fingerprint(digest=hasher.hexdigest(), components=components)
+    return _memoized_fingerprint(func, root, include_docstrings)
 
 
 # ---------------------------------------------------------------------------
@@ -243,6 +233,7 @@ def _classify_module(module_name: str) -> _Origin:
     return _file_origin(location, top)
 
 
+@functools.lru_cache(maxsize=4096)
 def _file_origin(location: str, top: str) -> _Origin:
     """Classify by file location: stdlib, site-packages (a package), else project."""
     if location.startswith("<"):  # <string>, <stdin>, <ipython-input-...>
@@ -362,9 +353,15 @@ def _function_info(func: FunctionType, *, as_root: bool) -> _FunctionInfo:
 
 
 def _code_name(func: FunctionType) -> str:
-    """``module:qualname`` of the *code* (``functools.wraps`` rewrites the attributes)."""
+    """``module:qualname`` where the code was defined.
+
+    ``functools.wraps`` copies the wrapped function's names onto the wrapper, so
+    for wrappers the code object's own qualname (Python 3.11+) is used instead.
+    """
     module = func.__globals__.get("__name__") or func.__module__
-    qualname = getattr(func.__code__, "co_qualname", None) or func.__qualname__
+    qualname = func.__qualname__
+    if hasattr(func, "__wrapped__"):
+        qualname = getattr(func.__code__, "co_qualname", None) or qualname
     return f"{module}:{qualname}"
 
 
@@ -718,7 +715,10 @@ def _decorator_refs(node: ast.AST) -> tuple[_Ref, ...]:
 # ---------------------------------------------------------------------------
 
 _MISSING: Final = object()
+_UNBOUND_DIGEST: Final = xxhash.xxh3_128_hexdigest(b"<unbound>")
 _warned: set[tuple[str, str]] = set()
+
+_Getter = Callable[[], object]
 
 
 def _warn_once(component: str, message: str) -> None:
@@ -726,7 +726,95 @@ def _warn_once(component: str, message: str) -> None:
     if marker in _warned:
         return
     _warned.add(marker)
-    warnings.warn(message, IncompleteFingerprintWarning, stacklevel=5)
+    warnings.warn(message, IncompleteFingerprintWarning, stacklevel=6)
+
+
+@dataclass(frozen=True, slots=True)
+class _Dynamic:
+    """A data value re-read and re-digested on every call."""
+
+    name: str
+    kind: str
+    getter: _Getter
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo:
+    """The result of a full walk, and what must hold for it to still be right."""
+
+    fingerprint: Fingerprint
+    identity_checks: tuple[tuple[_Getter, object], ...]
+    equality_checks: tuple[tuple[_Getter, object], ...]
+    dynamic: tuple[_Dynamic, ...]
+
+
+_memo: weakref.WeakKeyDictionary[Callable[..., Any], dict[bool, _Memo]]
+_memo = weakref.WeakKeyDictionary()
+
+
+def _memo_still_valid(memo: _Memo) -> bool:
+    for getter, expected in memo.identity_checks:
+        if getter() is not expected:
+            return False
+    for getter, expected in memo.equality_checks:
+        if getter() != expected:
+            return False
+    for dynamic in memo.dynamic:
+        if _digest_or_type(dynamic.getter(), dynamic.name, "") != dynamic.digest:
+            return False
+    return True
+
+
+def _memoized_fingerprint(
+    func: Callable[..., Any], root: FunctionType, include_docstrings: bool
+) -> Fingerprint:
+    """
+    Return the fingerprint, re-walking only when something it depends on changed.
+
+    A full walk records (1) an identity check for every binding through which
+    code was reached (a global name bound to a function, a class member, a
+    closure cell, ``__code__``) and (2) a getter for every data value. A later
+    call re-runs the checks and re-digests the data values; if all agree, the
+    previous fingerprint is still exact. Any difference triggers a full walk,
+    which also picks up code newly reachable through a changed value.
+    """
+    try:
+        per_flag = _memo.get(func)
+    except TypeError:  # not weak-referenceable: no memo
+        per_flag = None
+    memo = per_flag.get(include_docstrings) if per_flag else None
+    if memo is not None and _memo_still_valid(memo):
+        return memo.fingerprint
+    walker = _Walker(include_docstrings=include_docstrings)
+    walker.add_root(func, root)
+    walker.run()
+    fingerprint = walker.fingerprint()
+    memo = _Memo(
+        fingerprint,
+        tuple(walker.identity_checks),
+        tuple(walker.equality_checks),
+        tuple(walker.dynamic),
+    )
+    try:
+        _memo.setdefault(func, {})[include_docstrings] = memo
+    except TypeError:
+        pass
+    return fingerprint
+
+
+def _digest_or_type(value: object, name: str, reader: str) -> str:
+    """Digest a value; an undigestable one is identified by its type (with a warning)."""
+    if value is _MISSING:
+        return _UNBOUND_DIGEST
+    try:
+        return digest_value(value, parameter=name)
+    except ArgumentDigestError as err:
+        if reader:
+            _warn_once(name, f"{name} (read by {reader}) cannot be digested ({err}); it is "
+                       "identified by its type only, so changes to its value do not "
+                       "cause a rerun")  # fmt: skip
+        return _text_digest(f"<type {function_name(type(value))}>")
 
 
 class _Walker:
@@ -734,14 +822,29 @@ class _Walker:
 
     def __init__(self, *, include_docstrings: bool) -> None:
         self.components: dict[str, Component] = {}
+        self.identity_checks: list[tuple[_Getter, object]] = []
+        self.equality_checks: list[tuple[_Getter, object]] = []
+        self.dynamic: list[_Dynamic] = []
         self._include_docstrings = include_docstrings
         self._seen: set[int] = set()
         self._queue: list[Callable[[], None]] = []
         self._add(Component("python", "python", _text_digest(_python_version()),
                             _python_version()))  # fmt: skip
 
+    def fingerprint(self) -> Fingerprint:
+        hasher = xxhash.xxh3_128()
+        for name in sorted(self.components):
+            hasher.update(name.encode("utf-8"))
+            hasher.update(b"\0")
+            hasher.update(self.components[name].digest.encode("ascii"))
+            hasher.update(b"\n")
+        return Fingerprint(digest=hasher.hexdigest(), components=dict(self.components))
+
     def _add(self, component: Component) -> None:
         self.components[component.name] = component
+
+    def _expect(self, getter: _Getter, expected: object) -> None:
+        self.identity_checks.append((getter, expected))
 
     def _once(self, obj: object) -> bool:
         """True the first time *obj* is seen in this walk (cycle safety)."""
@@ -777,7 +880,7 @@ class _Walker:
     def _function(self, func: FunctionType) -> None:
         info = _function_info(func, as_root=False)
         if f"callee:{info.name}" in self.components:
-            # Python 3.10 has no co_qualname: two codes may share a qualname.
+            # Two different codes under one name (e.g. redefinitions): keep both.
             info = _with_name(info, f"{info.name}@{info.source_digest[:8]}")
         self._add(Component(f"callee:{info.name}", "callee", info.source_digest,
                             "" if info.source else "<bytecode>", info.source))  # fmt: skip
@@ -788,33 +891,36 @@ class _Walker:
             self._add(Component(f"docstring:{info.name}", "docstring",
                                 _text_digest(info.docstring), short_repr(info.docstring)))  # fmt: skip
         if func.__defaults__ or func.__kwdefaults__:
-            defaults = (func.__defaults__ or (), func.__kwdefaults__ or {})
-            self._value_component(f"defaults:{info.name}", "defaults", defaults, info.name)
-            self._scan_value(defaults, 0)
+            def defaults(f: FunctionType = func) -> object:
+                return (f.__defaults__ or (), f.__kwdefaults__ or {})
+
+            self._value(f"defaults:{info.name}", "defaults", defaults, info.name)
         for ref in info.decorator_refs:
             self._resolve_ref(func.__globals__, func.__module__, ref, info.name)
         self._function_body(func, info)
 
     def _function_body(self, func: FunctionType, info: _FunctionInfo) -> None:
+        code = func.__code__
+        self._expect(lambda f=func: f.__code__, code)  # type: ignore[misc]
         namespace = func.__globals__
-        module_name = func.__module__
+        module_name = namespace.get("__name__") or func.__module__
         for ref in info.refs:
             self._resolve_ref(namespace, module_name, ref, info.name)
         for imp in info.imports:
             self._resolve_import(imp, info)
         if func.__closure__:
-            for var, cell in zip(func.__code__.co_freevars, func.__closure__):
-                try:
-                    value = cell.cell_contents
-                except ValueError:  # cell not yet assigned
-                    value = _MISSING
+            for var, cell in zip(code.co_freevars, func.__closure__):
+                getter = functools.partial(_cell_contents, cell)
+                value = getter()
                 if var == "__class__" and isinstance(value, type):
-                    self.follow(value, via=info.name)
+                    self._expect(getter, value)
+                    self._follow_code_object(value, via=info.name)
                     continue
-                name = f"closure:{info.name}:{var}"
-                if not self._follow_code_object(value, via=info.name):
-                    self._value_component(name, "closure", value, info.name)
-                    self._scan_value(value, 0)
+                if self._carries_code(value):
+                    self._expect(getter, value)
+                    self._follow_code_object(value, via=info.name)
+                else:
+                    self._value(f"closure:{info.name}:{var}", "closure", getter, info.name)
         self._follow_owner_class(func)
 
     def _follow_owner_class(self, func: FunctionType) -> None:
@@ -826,138 +932,151 @@ class _Walker:
         for part in path:
             obj = getattr(obj, part, None)
         if isinstance(obj, type):
-            self.follow(obj, via=function_name(func))
+            self._follow_code_object(obj, via=function_name(func))
 
     # -- references ----------------------------------------------------------
-    def _resolve_ref(self, namespace: Mapping[str, Any], module_name: str, ref: _Ref,
+    def _resolve_ref(self, namespace: dict[str, Any], module_name: str, ref: _Ref,
                      reader: str) -> None:  # fmt: skip
-        value = namespace.get(ref.name, _MISSING)
+        getter: _Getter = functools.partial(namespace.get, ref.name, _MISSING)
+        value = getter()
         if value is _MISSING:
             builtins_ns = namespace.get("__builtins__", builtins)
             if isinstance(builtins_ns, ModuleType):
                 builtins_ns = builtins_ns.__dict__
+            self._expect(getter, _MISSING)  # a later global would shadow the builtin
             if ref.name in builtins_ns:
                 return  # a builtin: covered by the python component
             self._add(Component(f"global:{module_name}:{ref.name}", "global",
-                                _text_digest("<unbound>"), "<unbound>"))  # fmt: skip
+                                _UNBOUND_DIGEST, "<unbound>"))  # fmt: skip
             return
         home, name = module_name, ref.name
         for attr in ref.chain:
             if not isinstance(value, ModuleType):
                 break
-            origin = _module_origin(value.__name__)
-            if origin.kind != "project":
+            if _module_origin(value.__name__).kind != "project":
                 break
+            self._expect(getter, value)
             home, name = value.__name__, attr
-            value = getattr(value, attr, _MISSING)
-            if value is _MISSING:
-                self._add(Component(f"global:{home}:{name}", "global",
-                                    _text_digest("<unbound>"), "<unbound>"))  # fmt: skip
-                return
+            getter = functools.partial(vars(value).get, attr, _MISSING)
+            value = getter()
         else:
             if isinstance(value, ModuleType) and _module_origin(value.__name__).kind == "project":
                 # The module itself escapes (passed around, getattr with a computed
                 # name): widen to everything it defines rather than miss a dependency.
+                self._expect(getter, value)
                 self._follow_whole_module(value)
                 return
-        self._global(value, f"global:{home}:{name}", reader)
+        self._global(getter, value, f"global:{home}:{name}", reader)
 
-    def _global(self, value: object, component: str, reader: str) -> None:
-        if self._follow_code_object(value, via=reader):
+    def _global(self, getter: _Getter, value: object, component: str, reader: str) -> None:
+        if value is _MISSING:
+            self._expect(getter, _MISSING)
+            self._add(Component(component, "global", _UNBOUND_DIGEST, "<unbound>"))
             return
         if isinstance(value, ModuleType):
+            self._expect(getter, value)
             self._package(value)
             return
-        self._value_component(component, "global", value, reader)
-        self._scan_value(value, 0)
+        if self._carries_code(value):
+            self._expect(getter, value)
+            self._follow_code_object(value, via=reader)
+            return
+        self._value(component, "global", getter, reader)
 
     def _resolve_import(self, imp: _Import, info: _FunctionInfo) -> None:
-        module = sys.modules.get(imp.module)
+        getter = functools.partial(sys.modules.get, imp.module)
+        module = getter()
         if module is None:
             try:
                 module = importlib.import_module(imp.module)
             except Exception as err:  # noqa: BLE001 - the call itself will raise it
+                self._expect(getter, None)
                 self._add(Component(f"global:{imp.module}:*", "global",
                                     _text_digest(f"<import failed: {type(err).__name__}>"),
                                     "<import failed>"))  # fmt: skip
                 return
+        self._expect(getter, module)
         if _module_origin(module.__name__).kind != "project":
             self._package(module)
             return
         names = imp.names or tuple(sorted(info.attribute_names))
         for attr in names:
-            value = getattr(module, attr, _MISSING)
-            if value is _MISSING:
-                if imp.names:  # ``from m import x`` of a submodule
-                    sub = sys.modules.get(f"{module.__name__}.{attr}")
-                    if sub is not None:
-                        self._follow_whole_module(sub)
+            attr_getter: _Getter = functools.partial(vars(module).get, attr, _MISSING)
+            value = attr_getter()
+            if value is _MISSING and imp.names:
+                sub = sys.modules.get(f"{module.__name__}.{attr}")
+                if sub is not None:  # ``from package import submodule``
+                    self._follow_whole_module(sub)
+                    continue
+            if value is _MISSING and not imp.names:
+                continue  # an attribute of something else, not of this module
+            if isinstance(value, ModuleType) and _module_origin(value.__name__).kind == "project":
+                self._expect(attr_getter, value)
+                self._follow_whole_module(value)
                 continue
-            if isinstance(value, ModuleType):
-                if _module_origin(value.__name__).kind == "project":
-                    self._follow_whole_module(value)
-                else:
-                    self._package(value)
-                continue
-            self._global(value, f"global:{module.__name__}:{attr}", info.name)
+            self._global(attr_getter, value, f"global:{module.__name__}:{attr}", info.name)
 
     def _follow_whole_module(self, module: ModuleType) -> None:
         if not self._once(module):
             return
-        for attr, value in sorted(vars(module).items()):
+        namespace = vars(module)
+        self.equality_checks.append((lambda ns=namespace: tuple(ns), tuple(namespace)))
+        for attr, value in sorted(namespace.items()):
             if attr.startswith("__") or isinstance(value, ModuleType):
                 continue
             owner = getattr(value, "__module__", None)
             if isinstance(value, (FunctionType, type)) and owner != module.__name__:
                 continue  # imported from elsewhere: followed where it is used
-            self._global(value, f"global:{module.__name__}:{attr}", module.__name__)
+            getter = functools.partial(namespace.get, attr, _MISSING)
+            self._global(getter, value, f"global:{module.__name__}:{attr}", module.__name__)
 
     # -- objects -------------------------------------------------------------
-    def follow(self, obj: object, *, via: str) -> None:
-        """Follow a function, class, partial or wrapper; values are ignored."""
-        self._follow_code_object(obj, via=via)
+    @staticmethod
+    def _carries_code(obj: object) -> bool:
+        """Whether *obj* is followed as code (not digested as a value)."""
+        if isinstance(obj, (FunctionType, type, staticmethod, classmethod, BuiltinFunctionType)):
+            return True
+        return (
+            not isinstance(obj, (MethodType, functools.partial))
+            and callable(obj)
+            and getattr(obj, "__wrapped__", None) is not None
+        )
 
-    def _follow_code_object(self, obj: object, *, via: str) -> bool:  # noqa: C901, PLR0911
-        """Follow *obj* if it carries code; return whether it did."""
+    def _follow_code_object(self, obj: object, *, via: str) -> None:
+        """Follow a function, class, method, partial or wrapper (values are ignored)."""
         if isinstance(obj, FunctionType):
             origin = _object_origin(obj)
             if origin.kind == "project":
                 if self._once(obj):
-                    self._queue.append(lambda: self._function(obj))
+                    self._queue.append(functools.partial(self._function, obj))
             else:
                 self._external(origin)
             wrapped = getattr(obj, "__wrapped__", None)
             if wrapped is not None:
                 self._follow_code_object(wrapped, via=via)
-            return True
-        if isinstance(obj, type):
+        elif isinstance(obj, type):
             origin = _object_origin(obj)
             if origin.kind == "project":
                 if self._once(obj):
-                    self._queue.append(lambda: self._class(obj))
+                    self._queue.append(functools.partial(self._class, obj))
             else:
                 self._external(origin)
-            return True
-        if isinstance(obj, MethodType):
+        elif isinstance(obj, MethodType):
             self._follow_code_object(obj.__func__, via=via)
             if not isinstance(obj.__self__, type):
                 self._follow_code_object(type(obj.__self__), via=via)
-            return False  # the bound instance's state is a value: digest it too
-        if isinstance(obj, (staticmethod, classmethod)):
-            return self._follow_code_object(obj.__func__, via=via)
-        if isinstance(obj, functools.partial):
+        elif isinstance(obj, (staticmethod, classmethod)):
+            self._follow_code_object(obj.__func__, via=via)
+        elif isinstance(obj, functools.partial):
             self._follow_code_object(obj.func, via=via)
-            return False  # partial's arguments are values: digest them too
-        if isinstance(obj, BuiltinFunctionType):
+        elif isinstance(obj, BuiltinFunctionType):
             self._external(_object_origin(obj))
-            return True
-        wrapped = getattr(obj, "__wrapped__", None)
-        if wrapped is not None and callable(obj):
-            # lru_cache wrappers, our own Checkpointed objects, wraps()-style objects.
-            self._external(_object_origin(type(obj)))
-            self._follow_code_object(wrapped, via=via)
-            return True
-        return False
+        else:
+            wrapped = getattr(obj, "__wrapped__", None)
+            if wrapped is not None and callable(obj):
+                # lru_cache wrappers, our own Checkpointed objects, wraps()-style objects.
+                self._external(_object_origin(type(obj)))
+                self._follow_code_object(wrapped, via=via)
 
     def _external(self, origin: _Origin) -> None:
         if origin.kind == "package":
@@ -971,10 +1090,13 @@ class _Walker:
 
     def _class(self, cls: type) -> None:
         name = function_name(cls)
+        namespace = vars(cls)
+        members = sorted(k for k in namespace if k not in _SKIPPED_CLASS_ATTRS)
         bases = [function_name(base) for base in cls.__bases__]
-        members = sorted(k for k in vars(cls) if k not in _SKIPPED_CLASS_ATTRS)
         text = f"bases={bases} members={members} metaclass={function_name(type(cls))}"
         self._add(Component(f"class:{name}", "class", _text_digest(text), ""))
+        self._expect(lambda c=cls: c.__bases__, cls.__bases__)  # type: ignore[misc]
+        self.equality_checks.append((lambda ns=namespace: tuple(ns), tuple(namespace)))
         if self._include_docstrings and cls.__doc__ is not None and not _is_generated_doc(cls):
             self._add(Component(f"docstring:{name}", "docstring", _text_digest(cls.__doc__),
                                 short_repr(cls.__doc__)))  # fmt: skip
@@ -984,54 +1106,47 @@ class _Walker:
         for attr in members:
             if _is_sunder(attr) or attr.startswith("_abc_"):
                 continue
-            value = vars(cls)[attr]
+            getter = functools.partial(namespace.get, attr, _MISSING)
+            value = getter()
             if attr == "__dataclass_fields__":
-                self._dataclass_fields(cls, value, name)
+                self._value(
+                    f"attribute:{cls.__module__}:{cls.__qualname__}.__dataclass_fields__",
+                    "attribute", functools.partial(_describe_fields, cls), name,
+                )  # fmt: skip
+                for field in value.values():
+                    if callable(field.default_factory):
+                        self._follow_code_object(field.default_factory, via=name)
                 continue
             if isinstance(value, property):
+                self._expect(getter, value)
                 for accessor in (value.fget, value.fset, value.fdel):
                     if accessor is not None:
                         self._follow_code_object(accessor, via=name)
                 continue
             inner = getattr(value, "func", None)  # functools.cached_property
             if isinstance(inner, FunctionType) and not isinstance(value, functools.partial):
+                self._expect(getter, value)
                 self._follow_code_object(inner, via=name)
                 continue
-            if self._follow_code_object(value, via=name):
+            if self._carries_code(value):
+                self._expect(getter, value)
+                self._follow_code_object(value, via=name)
                 continue
-            self._value_component(f"attribute:{cls.__module__}:{cls.__qualname__}.{attr}",
-                                  "attribute", value, name)  # fmt: skip
-            self._scan_value(value, 0)
+            self._value(f"attribute:{cls.__module__}:{cls.__qualname__}.{attr}",
+                        "attribute", getter, name)  # fmt: skip
 
-    def _dataclass_fields(self, cls: type, fields: Mapping[str, Any], owner: str) -> None:
-        import dataclasses
-
-        described = []
-        for field_name, field in sorted(fields.items()):
-            factory = field.default_factory
-            if factory is not dataclasses.MISSING:
-                self._follow_code_object(factory, via=owner)
-            described.append((field_name, str(field._field_type), field.init, field.kw_only,
-                              None if field.default is dataclasses.MISSING else field.default,
-                              function_name(factory) if callable(factory) else None))  # fmt: skip
-        self._value_component(f"attribute:{cls.__module__}:{cls.__qualname__}.__dataclass_fields__",
-                              "attribute", described, owner)  # fmt: skip
-
-    def _value_component(self, name: str, kind: str, value: object, reader: str) -> None:
+    def _value(self, name: str, kind: str, getter: _Getter, reader: str) -> None:
+        """Add a data component, re-digested on every call through *getter*."""
+        value = getter()
+        digest = _digest_or_type(value, name, reader)
+        self.dynamic.append(_Dynamic(name, kind, getter, digest))
+        summary = "<unbound>" if value is _MISSING else short_repr(value)
+        self._add(Component(name, kind, digest, summary))
         if value is _MISSING:
-            self._add(Component(name, kind, _text_digest("<unbound>"), "<unbound>"))
             return
-        try:
-            digest = digest_value(value, parameter=name)
-        except ArgumentDigestError as err:
-            # Identify by type only, and say so: the value's changes are invisible.
-            _warn_once(name, f"{name} (read by {reader}) cannot be digested ({err}); it is "
-                       "identified by its type only, so changes to its value do not "
-                       "cause a rerun")  # fmt: skip
-            digest = _text_digest(f"<type {function_name(type(value))}>")
-        self._add(Component(name, kind, digest, short_repr(value)))
-        if type(value).__module__ not in ("builtins",):
+        if type(value).__module__ != "builtins":
             self._follow_code_object(type(value), via=reader)
+        self._scan_value(value, 0)
 
     def _scan_value(self, value: object, depth: int) -> None:
         """Follow functions and classes stored inside a value (dispatch tables)."""
@@ -1044,6 +1159,8 @@ class _Walker:
             items = list(value)[:_SCAN_ITEMS]
         elif isinstance(value, functools.partial):
             items = [value.func, *value.args, *value.keywords.values()]
+        elif isinstance(value, MethodType):
+            items = [value.__func__, value.__self__]
         elif isinstance(value, (str, bytes, int, float, bool, type(None))):
             return
         elif hasattr(value, "__dict__") and not isinstance(value, (type, ModuleType)):
@@ -1056,8 +1173,37 @@ class _Walker:
         for item in items:
             if isinstance(item, (str, bytes, int, float, bool, type(None))):
                 continue
-            if not self._follow_code_object(item, via="value"):
+            if self._carries_code(item):
+                self._follow_code_object(item, via="value")
+            else:
+                if isinstance(item, MethodType) or type(item).__module__ != "builtins":
+                    self._follow_code_object(
+                        item.__func__ if isinstance(item, MethodType) else type(item),
+                        via="value",
+                    )
                 self._scan_value(item, depth + 1)
+
+
+def _cell_contents(cell: Any) -> object:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell (variable not yet assigned)
+        return _MISSING
+
+
+def _describe_fields(cls: type) -> object:
+    """The dataclass fields of *cls* as plain data: names, flags, defaults, factories."""
+    import dataclasses
+
+    described = []
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        factory = field.default_factory
+        described.append((
+            field.name, field.init, field.kw_only,
+            None if field.default is dataclasses.MISSING else field.default,
+            function_name(factory) if callable(factory) else None,
+        ))  # fmt: skip
+    return described
 
 
 def _with_name(info: _FunctionInfo, name: str) -> _FunctionInfo:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 from ._errors import ConfigurationError
@@ -118,14 +117,14 @@ def check_ignore(ignore: Iterable[str], parameters: Iterable[str], function: str
     return names
 
 
-def resolve_directory(explicit: str | os.PathLike[str] | None) -> Path:
-    """Return the cache directory: explicit > ``CHECKPOINTING_DIR`` > defaults."""
+def resolve_directory(explicit: str | os.PathLike[str] | None) -> str:
+    """Return the cache directory path: explicit > ``CHECKPOINTING_DIR`` > defaults."""
     if explicit is not None:
-        return Path(explicit)
+        return os.fspath(explicit)
     env = os.environ.get(DIRECTORY_ENV)
     if env:
-        return Path(env)
-    return Path(defaults["cache.filesystem.directory"])
+        return env
+    return os.fspath(defaults["cache.filesystem.directory"])
 
 
 def resolve_on_error(explicit: OnError | None) -> OnError:
