@@ -28,7 +28,6 @@ __all__ = [
     "ArgumentRecord",
     "CacheReadWarning",
     "Change",
-    "checkpoint",
     "Checkpointed",
     "CheckpointingError",
     "CheckpointingWarning",
@@ -36,7 +35,6 @@ __all__ = [
     "ComponentRecord",
     "ConfigurationError",
     "CorruptEntryError",
-    "defaults",
     "Explanation",
     "FingerprintError",
     "IncompleteFingerprintWarning",
@@ -46,6 +44,8 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreWriteWarning",
+    "checkpoint",
+    "defaults",
 ]
 
 
@@ -63,8 +63,5 @@ def __getattr__(name: str) -> str:
 for _name in __all__:
     _obj = globals()[_name]
     if isinstance(_obj, type) or callable(_obj):
-        try:
-            _obj.__module__ = __name__
-        except (AttributeError, TypeError):  # pragma: no cover - builtin-like objects
-            pass
+        _obj.__module__ = __name__
 del _name, _obj

@@ -60,8 +60,12 @@ def _parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--dir", dest="directory", default=None,
-                         help="cache directory (default: $CHECKPOINTING_DIR or ./.checkpointing)")  # fmt: skip
+        sub.add_argument(
+            "--dir",
+            dest="directory",
+            default=None,
+            help="cache directory (default: $CHECKPOINTING_DIR or ./.checkpointing)",
+        )
         sub.add_argument("--json", action="store_true", help="machine-readable output")
         return sub
 
@@ -70,10 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         "Summarize the cache, or explain the entries of one function and why they reran.",
     )
     inspect_cmd.add_argument(
-        "target", nargs="?", default=None,
+        "target",
+        nargs="?",
+        default=None,
         help="a cache directory, a function ('module:qualname', 'module.qualname' or "
         "its last part) or a key prefix",
-    )  # fmt: skip
+    )
     inspect_cmd.set_defaults(run=_inspect)
 
     list_cmd = add("list", "List every entry: function, key, size, creation time.")
@@ -82,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
 
     clear_cmd = add("clear", "Delete the entries of one function, or of all functions.")
     clear_cmd.add_argument("target", nargs="?", default=None, help="only this function")
-    clear_cmd.add_argument("--yes", action="store_true", help="required to clear everything")
+    clear_cmd.add_argument(
+        "--yes", action="store_true", help="required to clear everything"
+    )
     clear_cmd.set_defaults(run=_clear)
     return parser
 
@@ -110,7 +118,9 @@ def _match_functions(store: Store, target: str) -> list[str]:
     exact = [fid for fid in ids if fid == wanted]
     if exact:
         return exact
-    suffix = [fid for fid in ids if fid.endswith("." + wanted) or fid.split(".")[-1] == wanted]
+    suffix = [
+        fid for fid in ids if fid.endswith("." + wanted) or fid.split(".")[-1] == wanted
+    ]
     return suffix
 
 
@@ -141,36 +151,49 @@ def _when(timestamp: float) -> str:
 def _size(num_bytes: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if num_bytes < 1024 or unit == "GiB":
-            return f"{num_bytes:.0f} {unit}" if unit == "B" else f"{num_bytes:.1f} {unit}"
+            return (
+                f"{num_bytes:.0f} {unit}" if unit == "B" else f"{num_bytes:.1f} {unit}"
+            )
         num_bytes /= 1024
     return f"{num_bytes:.1f} TiB"  # pragma: no cover
 
 
 def _reason(manifest: Manifest) -> Explanation:
-    return Explanation.from_json(manifest.reason or {"status": "miss", "cause": "unknown"})
+    return Explanation.from_json(
+        manifest.reason or {"status": "miss", "cause": "unknown"}
+    )
 
 
-def _source_diff(store: Store, old_blob: str | None, new_blob: str | None, name: str) -> list[str]:
+def _source_diff(
+    store: Store, old_blob: str | None, new_blob: str | None, name: str
+) -> list[str]:
     old = store.blob(old_blob) if old_blob else None
     new = store.blob(new_blob) if new_blob else None
     if old is None and new is None:
         return []
     return list(
         difflib.unified_diff(
-            (old or "").splitlines(), (new or "").splitlines(),
-            fromfile=f"{name} (before)", tofile=f"{name} (now)", lineterm="",
+            (old or "").splitlines(),
+            (new or "").splitlines(),
+            fromfile=f"{name} (before)",
+            tofile=f"{name} (now)",
+            lineterm="",
         )
-    )  # fmt: skip
+    )
 
 
-def _print_reason(store: Store, manifest: Manifest, indent: str, *, diffs: bool) -> None:
+def _print_reason(
+    store: Store, manifest: Manifest, indent: str, *, diffs: bool
+) -> None:
     reason = _reason(manifest)
     docstring_only = " (docstring only)" if reason.docstring_only else ""
     print(f"{indent}{reason.cause}{docstring_only}")
     for change in reason.changes:
         print(f"{indent}  - {change.describe()}")
         if diffs and change.kind in ("source", "callee"):
-            for line in _source_diff(store, change.old_blob, change.new_blob, change.component):
+            for line in _source_diff(
+                store, change.old_blob, change.new_blob, change.component
+            ):
                 print(f"{indent}      {line}")
 
 
@@ -183,9 +206,11 @@ def _inspect(args: argparse.Namespace) -> int:
         return _inspect_summary(store, as_json=args.json)
     ids, key_prefix = _find(store, target)
     manifests = [
-        m for fid in ids for m in store.manifests(fid)
+        m
+        for fid in ids
+        for m in store.manifests(fid)
         if key_prefix is None or m.key.startswith(key_prefix)
-    ]  # fmt: skip
+    ]
     manifests.sort(key=lambda m: m.created_at, reverse=True)
     if args.json:
         print(json.dumps([json.loads(m.to_json()) for m in manifests], indent=1))
@@ -194,8 +219,10 @@ def _inspect(args: argparse.Namespace) -> int:
         entries = [m for m in manifests if m.function_id == fid]
         print(f"{fid}  ({len(entries)} entries, {_size(store.size_bytes(fid))})")
         for m in entries:
-            print(f"  {m.key[:12]}  {_when(m.created_at)}  computed in {m.compute_seconds:.3g} s, "
-                  f"{_size(m.value_size_bytes)}")  # fmt: skip
+            print(
+                f"  {m.key[:12]}  {_when(m.created_at)}  computed in {m.compute_seconds:.3g} s, "
+                f"{_size(m.value_size_bytes)}"
+            )
             args_text = ", ".join(f"{k}={v.summary}" for k, v in m.arguments.items())
             print(f"    arguments: {args_text or '(none)'}")
             _print_reason(store, m, "    why: ", diffs=True)
@@ -209,21 +236,37 @@ def _inspect_summary(store: Store, *, as_json: bool) -> int:
         manifests = store.manifests(fid)
         files = sum(1 for _ in store.iter_manifest_files(fid))
         all_manifests.extend(manifests)
-        rows.append({
-            "function": fid,
-            "entries": len(manifests),
-            "unreadable": files - len(manifests),
-            "size_bytes": store.size_bytes(fid),
-            "last_computed": max((m.created_at for m in manifests), default=None),
-        })  # fmt: skip
-    recent = sorted(all_manifests, key=lambda m: m.created_at, reverse=True)[:_RECENT_RERUNS]
+        rows.append(
+            {
+                "function": fid,
+                "entries": len(manifests),
+                "unreadable": files - len(manifests),
+                "size_bytes": store.size_bytes(fid),
+                "last_computed": max((m.created_at for m in manifests), default=None),
+            }
+        )
+    recent = sorted(all_manifests, key=lambda m: m.created_at, reverse=True)[
+        :_RECENT_RERUNS
+    ]
     if as_json:
-        print(json.dumps({
-            "directory": str(store.root),
-            "functions": rows,
-            "recent": [{"function": m.function_id, "key": m.key, "created_at": m.created_at,
-                        "reason": dict(m.reason)} for m in recent],
-        }, indent=1))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "directory": str(store.root),
+                    "functions": rows,
+                    "recent": [
+                        {
+                            "function": m.function_id,
+                            "key": m.key,
+                            "created_at": m.created_at,
+                            "reason": dict(m.reason),
+                        }
+                        for m in recent
+                    ],
+                },
+                indent=1,
+            )
+        )
         return 0
     print(f"cache directory: {store.root}")
     if not rows:
@@ -234,13 +277,17 @@ def _inspect_summary(store: Store, *, as_json: bool) -> int:
     for r in rows:
         last = _when(r["last_computed"]) if r["last_computed"] else "-"
         extra = f"  ({r['unreadable']} unreadable)" if r["unreadable"] else ""
-        print(f"{r['function']:<{width}}  {r['entries']:>7}  {_size(r['size_bytes']):>10}  "
-              f"{last}{extra}")  # fmt: skip
+        print(
+            f"{r['function']:<{width}}  {r['entries']:>7}  {_size(r['size_bytes']):>10}  "
+            f"{last}{extra}"
+        )
     print()
     print("most recent computations (newest first):")
     for m in recent:
-        print(f"  {_when(m.created_at)}  {m.function_id}  key {m.key[:12]}  "
-              f"({m.compute_seconds:.3g} s)")  # fmt: skip
+        print(
+            f"  {_when(m.created_at)}  {m.function_id}  key {m.key[:12]}  "
+            f"({m.compute_seconds:.3g} s)"
+        )
         _print_reason(store, m, "      ", diffs=False)
     return 0
 
@@ -253,7 +300,9 @@ def _list(args: argparse.Namespace) -> int:
         print(json.dumps([json.loads(m.to_json()) for m in manifests], indent=1))
         return 0
     for m in manifests:
-        print(f"{m.function_id}  {m.key}  {_size(m.value_size_bytes):>10}  {_when(m.created_at)}")
+        print(
+            f"{m.function_id}  {m.key}  {_size(m.value_size_bytes):>10}  {_when(m.created_at)}"
+        )
     return 0
 
 

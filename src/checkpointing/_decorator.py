@@ -12,6 +12,7 @@ decorated function itself always propagate unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.metadata
@@ -87,7 +88,9 @@ class _Plan:
 
 def _function_id(func: Callable[..., Any]) -> str:
     module = getattr(func, "__module__", None) or "unknown"
-    qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "function")
+    qualname = str(
+        getattr(func, "__qualname__", None) or getattr(func, "__name__", "fn")
+    )
     qualname = qualname.replace("<locals>", "_locals_").replace("<lambda>", "_lambda_")
     return _UNSAFE_PATH_CHARS.sub("_", f"{module}.{qualname}")[:180]
 
@@ -141,7 +144,9 @@ class Checkpointed(Generic[P, R]):
             "include_docstrings": include_docstrings,
             "fsync": fsync,
         }
-        name = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
+        name = (
+            f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
+        )
         if on_error is not None:
             check_on_error(on_error)
         if cache_pickle_protocol is not None:
@@ -158,8 +163,12 @@ class Checkpointed(Generic[P, R]):
         try:
             self._signature = inspect.signature(func)
         except (TypeError, ValueError) as err:
-            raise ConfigurationError(f"{name}: cannot read its signature ({err})") from err
-        self._ignore = check_ignore(self._options["ignore"], self._signature.parameters, name)
+            raise ConfigurationError(
+                f"{name}: cannot read its signature ({err})"
+            ) from err
+        self._ignore = check_ignore(
+            self._options["ignore"], self._signature.parameters, name
+        )
         self._directory = directory
         self._on_error = on_error
         self._protocol = cache_pickle_protocol
@@ -289,9 +298,15 @@ class Checkpointed(Generic[P, R]):
             f"{arguments_digest}\0{serializer.name}".encode()
         )
         return _Plan(
-            self._store(), self._function_id, key, fingerprint, arguments_digest,
-            per_parameter, values, serializer,
-        )  # fmt: skip
+            self._store(),
+            self._function_id,
+            key,
+            fingerprint,
+            arguments_digest,
+            per_parameter,
+            values,
+            serializer,
+        )
 
     def _explain_miss(self, plan: _Plan) -> Explanation:
         return explain(
@@ -303,8 +318,9 @@ class Checkpointed(Generic[P, R]):
             plan.store.manifests(plan.function_id),
         )
 
-    def _prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool
-                 ) -> tuple[_Plan | None, Any, Explanation | None]:  # fmt: skip
+    def _prepare(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool
+    ) -> tuple[_Plan | None, Any, Explanation | None]:
         """Return ``(plan, stored value or MISSING, reason)``; plan is None when uncached."""
         policy = resolve_on_error(self._on_error)
         try:
@@ -343,10 +359,8 @@ class Checkpointed(Generic[P, R]):
                 CacheReadWarning,
                 stacklevel=5,
             )
-        try:
+        with contextlib.suppress(CheckpointingError):
             plan.store.quarantine(plan.function_id, plan.key)
-        except CheckpointingError:
-            pass
         return Explanation("miss", UNREADABLE, (), plan.key, plan.key)
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool) -> R:
@@ -360,7 +374,9 @@ class Checkpointed(Generic[P, R]):
             self._save(plan, result, elapsed, reason, force=force)
         return result
 
-    async def _acall(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool) -> Any:
+    async def _acall(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool
+    ) -> Any:
         plan, value, reason = self._prepare(args, kwargs, force=force)
         if value is not MISSING:
             return value
@@ -371,15 +387,27 @@ class Checkpointed(Generic[P, R]):
             self._save(plan, result, elapsed, reason, force=force)
         return result
 
-    def _save(self, plan: _Plan, result: Any, elapsed: float, reason: Explanation | None,
-              *, force: bool) -> None:  # fmt: skip
+    def _save(
+        self,
+        plan: _Plan,
+        result: Any,
+        elapsed: float,
+        reason: Explanation | None,
+        *,
+        force: bool,
+    ) -> None:
         policy = resolve_on_error(self._on_error)
         try:
             if reason is None:
                 reason = self._explain_miss(plan)
                 if force:
-                    reason = Explanation("miss", FORCED, reason.changes if not reason.hit else (),
-                                         plan.key, reason.compared_with)  # fmt: skip
+                    reason = Explanation(
+                        "miss",
+                        FORCED,
+                        reason.changes if not reason.hit else (),
+                        plan.key,
+                        reason.compared_with,
+                    )
             payload = plan.serializer.dumps(result)
             manifest = Manifest(
                 key=plan.key,
@@ -399,17 +427,30 @@ class Checkpointed(Generic[P, R]):
                 reason=reason.to_json(),
             )
             blobs = {
-                c.digest: c.source for c in plan.fingerprint.components.values() if c.source
+                c.digest: c.source
+                for c in plan.fingerprint.components.values()
+                if c.source
             }
             plan.store.save(manifest, payload, blobs)
         except Exception as err:  # noqa: BLE001 - the one policy point
-            self._internal_failure(policy, err, "the result was returned but not stored",
-                                   category=StoreWriteWarning)  # fmt: skip
+            self._internal_failure(
+                policy,
+                err,
+                "the result was returned but not stored",
+                category=StoreWriteWarning,
+            )
             return
-        logger.debug("miss %s key=%s: %s", self._function_id, plan.key, reason.summary())
+        logger.debug(
+            "miss %s key=%s: %s", self._function_id, plan.key, reason.summary()
+        )
 
-    def _internal_failure(self, policy: OnError, err: Exception, what: str,
-                          category: type[Warning] = CheckpointingWarning) -> None:  # fmt: skip
+    def _internal_failure(
+        self,
+        policy: OnError,
+        err: Exception,
+        what: str,
+        category: type[Warning] = CheckpointingWarning,
+    ) -> None:
         if policy == "raise":
             raise err
         if policy == "warn":
@@ -424,7 +465,7 @@ class Checkpointed(Generic[P, R]):
 class _BoundCheckpointed:
     """A :class:`Checkpointed` method bound to an instance (``obj.method``)."""
 
-    __slots__ = ("__self__", "__func__")
+    __slots__ = ("__func__", "__self__")
 
     def __init__(self, func: Checkpointed[..., Any], instance: object) -> None:
         self.__func__ = func
@@ -455,13 +496,14 @@ class _BoundCheckpointed:
 
     @property
     def __wrapped__(self) -> Any:
-        return self.__func__.__wrapped__.__get__(self.__self__)  # type: ignore[attr-defined]
+        return self.__func__.__wrapped__.__get__(self.__self__)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.__func__, name)
 
     def __repr__(self) -> str:
-        return f"<bound checkpointed {self.__func__._function_id} of {short_repr(self.__self__, 60)}>"
+        owner = short_repr(self.__self__, 60)
+        return f"<bound checkpointed {self.__func__._function_id} of {owner}>"
 
 
 @functools.lru_cache(maxsize=16)
@@ -471,7 +513,9 @@ def _cloudpickle_serializer(protocol: int) -> CloudpickleSerializer:
 
 def _component_records(fingerprint: Fingerprint) -> dict[str, ComponentRecord]:
     return {
-        name: ComponentRecord(c.kind, c.digest, c.summary, c.digest if c.source else None)
+        name: ComponentRecord(
+            c.kind, c.digest, c.summary, c.digest if c.source else None
+        )
         for name, c in fingerprint.components.items()
     }
 
@@ -483,7 +527,9 @@ def _import_checkpointed(module: str, qualname: str) -> Any:
     return target
 
 
-def _rebuild(func: Callable[..., Any], options: dict[str, Any]) -> Checkpointed[..., Any]:
+def _rebuild(
+    func: Callable[..., Any], options: dict[str, Any]
+) -> Checkpointed[..., Any]:
     return Checkpointed(func, **options)
 
 
@@ -564,4 +610,3 @@ def checkpoint(
         return Checkpointed(f, **options)
 
     return decorate
-

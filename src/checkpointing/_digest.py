@@ -176,7 +176,7 @@ class _Encoder:
     def _fail(self, value: object, message: str) -> ArgumentDigestError:
         return ArgumentDigestError(self._parameter, _type_name(type(value)), message)
 
-    def encode(self, value: object, depth: int) -> None:  # noqa: C901, PLR0912
+    def encode(self, value: object, depth: int) -> None:
         if depth > _MAX_DEPTH:
             raise self._fail(value, f"nesting deeper than {_MAX_DEPTH} levels")
         cls = type(value)
@@ -202,7 +202,7 @@ class _Encoder:
         else:
             self._encode_other(value, cls, depth)
 
-    def _encode_other(self, value: object, cls: type, depth: int) -> None:  # noqa: C901, PLR0911, PLR0912
+    def _encode_other(self, value: object, cls: type, depth: int) -> None:
         hook = getattr(cls, "__checkpoint_digest__", None)
         if hook is not None:
             self._tag(b"H", _type_name(cls).encode())
@@ -242,7 +242,7 @@ class _Encoder:
             if isinstance(value, base):
                 self._tag(b"<", _type_name(cls).encode())
                 self._tag(tag, b"")
-                self.encode(base(value), depth + 1)  # type: ignore[call-arg]
+                self.encode(base(value), depth + 1)
                 state = getattr(value, "__dict__", None)
                 if state:
                     self._mapping(b"d", state, depth)
@@ -256,7 +256,9 @@ class _Encoder:
             raise self._fail(value, "the value contains a reference cycle")
         self._active.append(marker)
 
-    def _sequence(self, tag: bytes, items: list[object] | tuple[object, ...], depth: int) -> None:
+    def _sequence(
+        self, tag: bytes, items: list[object] | tuple[object, ...], depth: int
+    ) -> None:
         self._enter(items)
         self._h.update(tag)
         self._h.update(_pack_len(len(items)))
@@ -270,7 +272,9 @@ class _Encoder:
         sub.encode(value, depth + 1)
         return sub._h.digest()  # type: ignore[no-any-return]
 
-    def _mapping(self, tag: bytes, mapping: Mapping[object, object], depth: int) -> None:
+    def _mapping(
+        self, tag: bytes, mapping: Mapping[object, object], depth: int
+    ) -> None:
         self._enter(mapping)
         pairs = sorted(
             (self._item_digest(k, depth), self._item_digest(v, depth))
@@ -297,7 +301,9 @@ class _Encoder:
         # Functions are identified by their import path here. Their *code* is
         # followed by the fingerprint, not by the argument digest.
         module = getattr(value, "__module__", None) or ""
-        qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", "")
+        qualname = getattr(value, "__qualname__", None) or getattr(
+            value, "__name__", ""
+        )
         self._tag(b"P", f"{module}:{qualname}".encode())
         bound_self = getattr(value, "__self__", None)
         if isinstance(value, MethodType) and bound_self is not None:
@@ -346,7 +352,7 @@ class _Encoder:
 
 
 def _float_bytes(value: float) -> bytes:
-    if value != value:  # NaN: one canonical encoding  # noqa: PLR0124
+    if value != value:  # NaN: one canonical encoding
         return _NAN_BYTES
     return _pack_float(value)  # -0.0 and 0.0 stay distinct (different bits)
 
@@ -364,7 +370,7 @@ def _callable_name(obj: object) -> str:
 def _copyreg_newobj() -> object:
     import copyreg
 
-    return copyreg.__newobj__
+    return getattr(copyreg, "__newobj__")  # noqa: B009 - untyped in typeshed
 
 
 _COPYREG_NEWOBJ: Final = _copyreg_newobj()

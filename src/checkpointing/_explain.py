@@ -152,7 +152,10 @@ class Explanation:
 
     def render(self) -> str:
         """Return a multi-line, human-readable explanation."""
-        lines = [f"{self.status}: {self.cause}" + (" (docstring only)" if self.docstring_only else "")]
+        lines = [
+            f"{self.status}: {self.cause}"
+            + (" (docstring only)" if self.docstring_only else "")
+        ]
         if self.compared_with:
             lines.append(f"  compared with entry {self.compared_with}")
         lines.extend(f"  - {change.describe()}" for change in self.changes)
@@ -174,7 +177,7 @@ class Explanation:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Explanation:
         """Rebuild an explanation from :meth:`to_json` output."""
-        status = "hit" if data.get("status") == "hit" else "miss"
+        status: Status = "hit" if data.get("status") == "hit" else "miss"
         return cls(
             status=status,
             cause=str(data.get("cause", "")),
@@ -212,14 +215,18 @@ def explain(
     if not stored:
         return Explanation("miss", FIRST_CALL, (), key, None)
     newest_first = sorted(stored, key=lambda m: m.created_at, reverse=True)
-    nearest = next((m for m in newest_first if m.arguments_digest == arguments_digest), None)
+    nearest = next(
+        (m for m in newest_first if m.arguments_digest == arguments_digest), None
+    )
     if nearest is None:
         nearest = next((m for m in newest_first if m.fingerprint == fingerprint), None)
     if nearest is None:
         nearest = min(
             newest_first,
-            key=lambda m: len(diff_components(m.components, components))
-            + len(diff_arguments(m.arguments, arguments)),
+            key=lambda m: (
+                len(diff_components(m.components, components))
+                + len(diff_arguments(m.arguments, arguments))
+            ),
         )
     code_changes = diff_components(nearest.components, components)
     argument_changes = diff_arguments(nearest.arguments, arguments)
@@ -244,14 +251,25 @@ def diff_components(
         if before is not None and after is not None:
             if before.digest != after.digest:
                 changes.append(
-                    Change(name, after.kind, "changed", before.summary, after.summary,
-                           before.blob, after.blob)  # fmt: skip
+                    Change(
+                        name,
+                        after.kind,
+                        "changed",
+                        before.summary,
+                        after.summary,
+                        before.blob,
+                        after.blob,
+                    )
                 )
         elif after is not None:
-            changes.append(Change(name, after.kind, "added", "", after.summary, None, after.blob))
+            changes.append(
+                Change(name, after.kind, "added", "", after.summary, None, after.blob)
+            )
         elif before is not None:
             changes.append(
-                Change(name, before.kind, "removed", before.summary, "", before.blob, None)
+                Change(
+                    name, before.kind, "removed", before.summary, "", before.blob, None
+                )
             )
     return changes
 
@@ -266,8 +284,11 @@ def diff_arguments(
         component = f"argument:{name}"
         if before is not None and after is not None:
             if before.digest != after.digest:
-                changes.append(Change(component, "argument", "changed", before.summary,
-                                      after.summary))  # fmt: skip
+                changes.append(
+                    Change(
+                        component, "argument", "changed", before.summary, after.summary
+                    )
+                )
         elif after is not None:
             changes.append(Change(component, "argument", "added", "", after.summary))
         elif before is not None:

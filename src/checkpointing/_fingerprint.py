@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import dis
 import enum
 import functools
@@ -45,7 +46,6 @@ import platform
 import site
 import sys
 import sysconfig
-import textwrap
 import threading
 import warnings
 import weakref
@@ -75,13 +75,26 @@ _SCAN_DEPTH: Final = 4
 _SCAN_ITEMS: Final = 10_000
 _SKIPPED_CLASS_ATTRS: Final = frozenset(
     {
-        "__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
-        "__annotations__", "__slots__", "__match_args__", "__dataclass_params__",
-        "__parameters__", "__orig_bases__", "__abstractmethods__", "__hash__",
-        "__firstlineno__", "__static_attributes__", "__annotate_func__",
-        "__annotations_cache__", "__type_params__",
+        "__module__",
+        "__qualname__",
+        "__doc__",
+        "__dict__",
+        "__weakref__",
+        "__annotations__",
+        "__slots__",
+        "__match_args__",
+        "__dataclass_params__",
+        "__parameters__",
+        "__orig_bases__",
+        "__abstractmethods__",
+        "__hash__",
+        "__firstlineno__",
+        "__static_attributes__",
+        "__annotate_func__",
+        "__annotations_cache__",
+        "__type_params__",
     }
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +165,7 @@ def fingerprint_function(
             function_name(func),
             f"expected a Python function, got {type(func).__qualname__}",
         )
-    return _memoized_fingerprint(func, root, include_docstrings)
+    return _memoized_fingerprint(func, root, include_docstrings=include_docstrings)
 
 
 # ---------------------------------------------------------------------------
@@ -180,10 +193,8 @@ def _external_roots() -> tuple[str, ...]:
     for name in ("stdlib", "platstdlib", "purelib", "platlib"):
         if paths.get(name):
             roots.add(paths[name])
-    try:
+    if hasattr(site, "getsitepackages"):  # absent in virtualenv's old site.py
         roots.update(site.getsitepackages())
-    except AttributeError:  # virtualenv's old site.py
-        pass
     user_site = site.getusersitepackages()
     if isinstance(user_site, str):
         roots.add(user_site)
@@ -239,8 +250,9 @@ def _file_origin(location: str, top: str) -> _Origin:
     if location.startswith("<"):  # <string>, <stdin>, <ipython-input-...>
         return _PROJECT
     real = os.path.realpath(location)
-    in_site = any(real.startswith(root) for root in _external_roots()
-                  if "-packages" in root)  # fmt: skip
+    in_site = any(
+        real.startswith(root) for root in _external_roots() if "-packages" in root
+    )
     if in_site:
         return _package_origin(top)
     if real.startswith(_stdlib_root()):
@@ -263,7 +275,7 @@ def _module_location(module: ModuleType | None) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _package_origin(top: str) -> _Origin:
     """Map a top-level import name to its distribution and version."""
     try:
@@ -372,9 +384,11 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
     node, fallback = _verified_definition(func)
     signature = _signature_text(code)
     if node is None:
-        docstring = code.co_consts[0] if code.co_consts and isinstance(
-            code.co_consts[0], str
-        ) else None
+        docstring = (
+            code.co_consts[0]
+            if code.co_consts and isinstance(code.co_consts[0], str)
+            else None
+        )
         digest = _code_digest(code)
         info = _FunctionInfo(
             name=name,
@@ -389,9 +403,11 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
             fallback_reason=fallback,
         )
         return info, info
-    docstring = ast.get_docstring(node, clean=False) if not isinstance(
-        node, ast.Lambda
-    ) else None
+    docstring = (
+        ast.get_docstring(node, clean=False)
+        if not isinstance(node, ast.Lambda)
+        else None
+    )
     decorator_refs = _decorator_refs(node)
     root_text = _normalized_source(node, as_root=True)
     callee_text = _normalized_source(node, as_root=False)
@@ -477,7 +493,9 @@ def _scan_code(
     return tuple(refs), tuple(imports), frozenset(attribute_names)
 
 
-def _import_from(instructions: list[dis.Instruction], i: int, package: str) -> _Import | None:
+def _import_from(
+    instructions: list[dis.Instruction], i: int, package: str
+) -> _Import | None:
     """Decode ``IMPORT_NAME`` at *i*: its level and fromlist are the two prior constants."""
     ins = instructions[i]
     level = 0
@@ -489,7 +507,9 @@ def _import_from(instructions: list[dis.Instruction], i: int, package: str) -> _
         if isinstance(raw, tuple):
             fromlist = tuple(str(n) for n in raw if n != "*")
     try:
-        module = importlib.util.resolve_name("." * level + str(ins.argval), package or None)
+        module = importlib.util.resolve_name(
+            "." * level + str(ins.argval), package or None
+        )
     except (ImportError, ValueError):
         return None
     return _Import(module, fromlist)
@@ -508,9 +528,20 @@ def _code_digest(code: CodeType) -> str:
 
     def feed(c: CodeType) -> None:
         hasher.update(c.co_code)
-        hasher.update(repr((c.co_names, c.co_varnames, c.co_freevars, c.co_cellvars,
-                            c.co_argcount, c.co_posonlyargcount, c.co_kwonlyargcount,
-                            c.co_flags)).encode())  # fmt: skip
+        hasher.update(
+            repr(
+                (
+                    c.co_names,
+                    c.co_varnames,
+                    c.co_freevars,
+                    c.co_cellvars,
+                    c.co_argcount,
+                    c.co_posonlyargcount,
+                    c.co_kwonlyargcount,
+                    c.co_flags,
+                )
+            ).encode()
+        )
         for const in c.co_consts:
             if isinstance(const, CodeType):
                 hasher.update(b"<code>")
@@ -524,11 +555,15 @@ def _code_digest(code: CodeType) -> str:
 
 # -- reading and verifying source --------------------------------------------
 
-_compiled_memo: dict[tuple[str, str], tuple[ast.Module, dict[str, list[CodeType]]] | None] = {}
+_compiled_memo: dict[
+    tuple[str, str], tuple[ast.Module, dict[str, list[CodeType]]] | None
+] = {}
 _compiled_lock = threading.Lock()
 
 
-def _compile_text(filename: str, text: str) -> tuple[ast.Module, dict[str, list[CodeType]]] | None:
+def _compile_text(
+    filename: str, text: str
+) -> tuple[ast.Module, dict[str, list[CodeType]]] | None:
     """Parse and compile a whole file's text; index its code objects by qualname."""
     memo_key = (filename, _text_digest(text))
     if memo_key in _compiled_memo:
@@ -550,8 +585,9 @@ def _compile_text(filename: str, text: str) -> tuple[ast.Module, dict[str, list[
     return result
 
 
-def _index_codes(code: CodeType, prefix: str, index: dict[str, list[CodeType]],
-                 *, is_function: bool) -> None:  # fmt: skip
+def _index_codes(
+    code: CodeType, prefix: str, index: dict[str, list[CodeType]], *, is_function: bool
+) -> None:
     for const in code.co_consts:
         if not isinstance(const, CodeType):
             continue
@@ -580,9 +616,11 @@ def _same_code(a: CodeType, b: CodeType) -> bool:
         or len(a.co_consts) != len(b.co_consts)
     ):
         return False
-    for x, y in zip(a.co_consts, b.co_consts):
+    for x, y in zip(a.co_consts, b.co_consts, strict=False):
         if isinstance(x, CodeType) or isinstance(y, CodeType):
-            if not (isinstance(x, CodeType) and isinstance(y, CodeType) and _same_code(x, y)):
+            if not (
+                isinstance(x, CodeType) and isinstance(y, CodeType) and _same_code(x, y)
+            ):
                 return False
         elif type(x) is not type(y) or repr(x) != repr(y):
             return False
@@ -655,8 +693,13 @@ class _Normalizer(ast.NodeTransformer):
             body = body[1:] or [ast.Pass()]
         node.body = body
         node.returns = None
-        for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
-                    node.args.vararg, node.args.kwarg):  # fmt: skip
+        for arg in (
+            *node.args.posonlyargs,
+            *node.args.args,
+            *node.args.kwonlyargs,
+            node.args.vararg,
+            node.args.kwarg,
+        ):
             if arg is not None:
                 arg.annotation = None
                 arg.type_comment = None
@@ -681,7 +724,9 @@ class _Normalizer(ast.NodeTransformer):
         if node.value is None:
             return None
         if isinstance(node.target, ast.Name):
-            return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+            return ast.Assign(
+                targets=[node.target], value=node.value, lineno=node.lineno
+            )
         return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
 
 
@@ -767,7 +812,7 @@ def _memo_still_valid(memo: _Memo) -> bool:
 
 
 def _memoized_fingerprint(
-    func: Callable[..., Any], root: FunctionType, include_docstrings: bool
+    func: Callable[..., Any], root: FunctionType, *, include_docstrings: bool
 ) -> Fingerprint:
     """
     Return the fingerprint, re-walking only when something it depends on changed.
@@ -796,10 +841,8 @@ def _memoized_fingerprint(
         tuple(walker.equality_checks),
         tuple(walker.dynamic),
     )
-    try:
+    with contextlib.suppress(TypeError):
         _memo.setdefault(func, {})[include_docstrings] = memo
-    except TypeError:
-        pass
     return fingerprint
 
 
@@ -811,9 +854,12 @@ def _digest_or_type(value: object, name: str, reader: str) -> str:
         return digest_value(value, parameter=name)
     except ArgumentDigestError as err:
         if reader:
-            _warn_once(name, f"{name} (read by {reader}) cannot be digested ({err}); it is "
-                       "identified by its type only, so changes to its value do not "
-                       "cause a rerun")  # fmt: skip
+            _warn_once(
+                name,
+                f"{name} (read by {reader}) cannot be digested ({err}); it is "
+                "identified by its type only, so changes to its value do not "
+                "cause a rerun",
+            )
         return _text_digest(f"<type {function_name(type(value))}>")
 
 
@@ -828,8 +874,11 @@ class _Walker:
         self._include_docstrings = include_docstrings
         self._seen: set[int] = set()
         self._queue: list[Callable[[], None]] = []
-        self._add(Component("python", "python", _text_digest(_python_version()),
-                            _python_version()))  # fmt: skip
+        self._add(
+            Component(
+                "python", "python", _text_digest(_python_version()), _python_version()
+            )
+        )
 
     def fingerprint(self) -> Fingerprint:
         hasher = xxhash.xxh3_128()
@@ -862,16 +911,35 @@ class _Walker:
     def add_root(self, func: Callable[..., Any], root: FunctionType) -> None:
         self._once(root)
         info = _function_info(root, as_root=True)
-        self._add(Component("source", "source", info.source_digest,
-                            "" if info.source else "<bytecode>", info.source))  # fmt: skip
+        self._add(
+            Component(
+                "source",
+                "source",
+                info.source_digest,
+                "" if info.source else "<bytecode>",
+                info.source,
+            )
+        )
         if self._include_docstrings:
-            self._add(Component("docstring", "docstring", _text_digest(repr(info.docstring)),
-                                short_repr(info.docstring)))  # fmt: skip
-        self._add(Component("signature", "signature", _text_digest(info.signature),
-                            info.signature))  # fmt: skip
+            self._add(
+                Component(
+                    "docstring",
+                    "docstring",
+                    _text_digest(repr(info.docstring)),
+                    short_repr(info.docstring),
+                )
+            )
+        self._add(
+            Component(
+                "signature", "signature", _text_digest(info.signature), info.signature
+            )
+        )
         if info.fallback_reason:
-            _warn_once(info.name, f"{info.name}: {info.fallback_reason}; "
-                       "identified by its bytecode instead")  # fmt: skip
+            _warn_once(
+                info.name,
+                f"{info.name}: {info.fallback_reason}; "
+                "identified by its bytecode instead",
+            )
         self._function_body(root, info)
         if func is not root:
             # Decorators applied under @checkpoint: their wrapper code counts too.
@@ -882,15 +950,32 @@ class _Walker:
         if f"callee:{info.name}" in self.components:
             # Two different codes under one name (e.g. redefinitions): keep both.
             info = _with_name(info, f"{info.name}@{info.source_digest[:8]}")
-        self._add(Component(f"callee:{info.name}", "callee", info.source_digest,
-                            "" if info.source else "<bytecode>", info.source))  # fmt: skip
+        self._add(
+            Component(
+                f"callee:{info.name}",
+                "callee",
+                info.source_digest,
+                "" if info.source else "<bytecode>",
+                info.source,
+            )
+        )
         if info.fallback_reason:
-            _warn_once(info.name, f"{info.name}: {info.fallback_reason}; "
-                       "identified by its bytecode instead")  # fmt: skip
+            _warn_once(
+                info.name,
+                f"{info.name}: {info.fallback_reason}; "
+                "identified by its bytecode instead",
+            )
         if self._include_docstrings and info.docstring is not None:
-            self._add(Component(f"docstring:{info.name}", "docstring",
-                                _text_digest(info.docstring), short_repr(info.docstring)))  # fmt: skip
+            self._add(
+                Component(
+                    f"docstring:{info.name}",
+                    "docstring",
+                    _text_digest(info.docstring),
+                    short_repr(info.docstring),
+                )
+            )
         if func.__defaults__ or func.__kwdefaults__:
+
             def defaults(f: FunctionType = func) -> object:
                 return (f.__defaults__ or (), f.__kwdefaults__ or {})
 
@@ -909,7 +994,7 @@ class _Walker:
         for imp in info.imports:
             self._resolve_import(imp, info)
         if func.__closure__:
-            for var, cell in zip(code.co_freevars, func.__closure__):
+            for var, cell in zip(code.co_freevars, func.__closure__, strict=False):
                 getter = functools.partial(_cell_contents, cell)
                 value = getter()
                 if var == "__class__" and isinstance(value, type):
@@ -920,7 +1005,9 @@ class _Walker:
                     self._expect(getter, value)
                     self._follow_code_object(value, via=info.name)
                 else:
-                    self._value(f"closure:{info.name}:{var}", "closure", getter, info.name)
+                    self._value(
+                        f"closure:{info.name}:{var}", "closure", getter, info.name
+                    )
         self._follow_owner_class(func)
 
     def _follow_owner_class(self, func: FunctionType) -> None:
@@ -935,8 +1022,9 @@ class _Walker:
             self._follow_code_object(obj, via=function_name(func))
 
     # -- references ----------------------------------------------------------
-    def _resolve_ref(self, namespace: dict[str, Any], module_name: str, ref: _Ref,
-                     reader: str) -> None:  # fmt: skip
+    def _resolve_ref(
+        self, namespace: dict[str, Any], module_name: str, ref: _Ref, reader: str
+    ) -> None:
         getter: _Getter = functools.partial(namespace.get, ref.name, _MISSING)
         value = getter()
         if value is _MISSING:
@@ -946,8 +1034,14 @@ class _Walker:
             self._expect(getter, _MISSING)  # a later global would shadow the builtin
             if ref.name in builtins_ns:
                 return  # a builtin: covered by the python component
-            self._add(Component(f"global:{module_name}:{ref.name}", "global",
-                                _UNBOUND_DIGEST, "<unbound>"))  # fmt: skip
+            self._add(
+                Component(
+                    f"global:{module_name}:{ref.name}",
+                    "global",
+                    _UNBOUND_DIGEST,
+                    "<unbound>",
+                )
+            )
             return
         home, name = module_name, ref.name
         for attr in ref.chain:
@@ -960,7 +1054,10 @@ class _Walker:
             getter = functools.partial(vars(value).get, attr, _MISSING)
             value = getter()
         else:
-            if isinstance(value, ModuleType) and _module_origin(value.__name__).kind == "project":
+            if (
+                isinstance(value, ModuleType)
+                and _module_origin(value.__name__).kind == "project"
+            ):
                 # The module itself escapes (passed around, getattr with a computed
                 # name): widen to everything it defines rather than miss a dependency.
                 self._expect(getter, value)
@@ -968,7 +1065,9 @@ class _Walker:
                 return
         self._global(getter, value, f"global:{home}:{name}", reader)
 
-    def _global(self, getter: _Getter, value: object, component: str, reader: str) -> None:
+    def _global(
+        self, getter: _Getter, value: object, component: str, reader: str
+    ) -> None:
         if value is _MISSING:
             self._expect(getter, _MISSING)
             self._add(Component(component, "global", _UNBOUND_DIGEST, "<unbound>"))
@@ -991,9 +1090,14 @@ class _Walker:
                 module = importlib.import_module(imp.module)
             except Exception as err:  # noqa: BLE001 - the call itself will raise it
                 self._expect(getter, None)
-                self._add(Component(f"global:{imp.module}:*", "global",
-                                    _text_digest(f"<import failed: {type(err).__name__}>"),
-                                    "<import failed>"))  # fmt: skip
+                self._add(
+                    Component(
+                        f"global:{imp.module}:*",
+                        "global",
+                        _text_digest(f"<import failed: {type(err).__name__}>"),
+                        "<import failed>",
+                    )
+                )
                 return
         self._expect(getter, module)
         if _module_origin(module.__name__).kind != "project":
@@ -1010,17 +1114,24 @@ class _Walker:
                     continue
             if value is _MISSING and not imp.names:
                 continue  # an attribute of something else, not of this module
-            if isinstance(value, ModuleType) and _module_origin(value.__name__).kind == "project":
+            if (
+                isinstance(value, ModuleType)
+                and _module_origin(value.__name__).kind == "project"
+            ):
                 self._expect(attr_getter, value)
                 self._follow_whole_module(value)
                 continue
-            self._global(attr_getter, value, f"global:{module.__name__}:{attr}", info.name)
+            self._global(
+                attr_getter, value, f"global:{module.__name__}:{attr}", info.name
+            )
 
     def _follow_whole_module(self, module: ModuleType) -> None:
         if not self._once(module):
             return
         namespace = vars(module)
-        self.equality_checks.append((lambda ns=namespace: tuple(ns), tuple(namespace)))
+        self.equality_checks.append(
+            (functools.partial(_keys, namespace), tuple(namespace))
+        )
         for attr, value in sorted(namespace.items()):
             if attr.startswith("__") or isinstance(value, ModuleType):
                 continue
@@ -1028,13 +1139,17 @@ class _Walker:
             if isinstance(value, (FunctionType, type)) and owner != module.__name__:
                 continue  # imported from elsewhere: followed where it is used
             getter = functools.partial(namespace.get, attr, _MISSING)
-            self._global(getter, value, f"global:{module.__name__}:{attr}", module.__name__)
+            self._global(
+                getter, value, f"global:{module.__name__}:{attr}", module.__name__
+            )
 
     # -- objects -------------------------------------------------------------
     @staticmethod
     def _carries_code(obj: object) -> bool:
         """Whether *obj* is followed as code (not digested as a value)."""
-        if isinstance(obj, (FunctionType, type, staticmethod, classmethod, BuiltinFunctionType)):
+        if isinstance(
+            obj, (FunctionType, type, staticmethod, classmethod, BuiltinFunctionType)
+        ):
             return True
         return (
             not isinstance(obj, (MethodType, functools.partial))
@@ -1082,8 +1197,11 @@ class _Walker:
         if origin.kind == "package":
             name = f"package:{origin.distribution}"
             if name not in self.components:
-                self._add(Component(name, "package", _text_digest(origin.version),
-                                    origin.version))  # fmt: skip
+                self._add(
+                    Component(
+                        name, "package", _text_digest(origin.version), origin.version
+                    )
+                )
 
     def _package(self, module: ModuleType) -> None:
         self._external(_module_origin(module.__name__))
@@ -1096,10 +1214,22 @@ class _Walker:
         text = f"bases={bases} members={members} metaclass={function_name(type(cls))}"
         self._add(Component(f"class:{name}", "class", _text_digest(text), ""))
         self._expect(lambda c=cls: c.__bases__, cls.__bases__)  # type: ignore[misc]
-        self.equality_checks.append((lambda ns=namespace: tuple(ns), tuple(namespace)))
-        if self._include_docstrings and cls.__doc__ is not None and not _is_generated_doc(cls):
-            self._add(Component(f"docstring:{name}", "docstring", _text_digest(cls.__doc__),
-                                short_repr(cls.__doc__)))  # fmt: skip
+        self.equality_checks.append(
+            (functools.partial(_keys, namespace), tuple(namespace))
+        )
+        if (
+            self._include_docstrings
+            and cls.__doc__ is not None
+            and not _is_generated_doc(cls)
+        ):
+            self._add(
+                Component(
+                    f"docstring:{name}",
+                    "docstring",
+                    _text_digest(cls.__doc__),
+                    short_repr(cls.__doc__),
+                )
+            )
         for base in cls.__bases__:
             self._follow_code_object(base, via=name)
         self._follow_code_object(type(cls), via=name)
@@ -1111,9 +1241,11 @@ class _Walker:
             if attr == "__dataclass_fields__":
                 self._value(
                     f"attribute:{cls.__module__}:{cls.__qualname__}.__dataclass_fields__",
-                    "attribute", functools.partial(_describe_fields, cls), name,
-                )  # fmt: skip
-                for field in value.values():
+                    "attribute",
+                    functools.partial(_describe_fields, cls),
+                    name,
+                )
+                for field in getattr(value, "values", dict)():
                     if callable(field.default_factory):
                         self._follow_code_object(field.default_factory, via=name)
                 continue
@@ -1124,7 +1256,9 @@ class _Walker:
                         self._follow_code_object(accessor, via=name)
                 continue
             inner = getattr(value, "func", None)  # functools.cached_property
-            if isinstance(inner, FunctionType) and not isinstance(value, functools.partial):
+            if isinstance(inner, FunctionType) and not isinstance(
+                value, functools.partial
+            ):
                 self._expect(getter, value)
                 self._follow_code_object(inner, via=name)
                 continue
@@ -1132,8 +1266,12 @@ class _Walker:
                 self._expect(getter, value)
                 self._follow_code_object(value, via=name)
                 continue
-            self._value(f"attribute:{cls.__module__}:{cls.__qualname__}.{attr}",
-                        "attribute", getter, name)  # fmt: skip
+            self._value(
+                f"attribute:{cls.__module__}:{cls.__qualname__}.{attr}",
+                "attribute",
+                getter,
+                name,
+            )
 
     def _value(self, name: str, kind: str, getter: _Getter, reader: str) -> None:
         """Add a data component, re-digested on every call through *getter*."""
@@ -1154,7 +1292,9 @@ class _Walker:
             return
         items: Any
         if isinstance(value, dict):
-            items = list(value.keys())[:_SCAN_ITEMS] + list(value.values())[:_SCAN_ITEMS]
+            items = (
+                list(value.keys())[:_SCAN_ITEMS] + list(value.values())[:_SCAN_ITEMS]
+            )
         elif isinstance(value, (list, tuple, set, frozenset)):
             items = list(value)[:_SCAN_ITEMS]
         elif isinstance(value, functools.partial):
@@ -1184,6 +1324,10 @@ class _Walker:
                 self._scan_value(item, depth + 1)
 
 
+def _keys(namespace: Mapping[str, object]) -> tuple[str, ...]:
+    return tuple(namespace)
+
+
 def _cell_contents(cell: Any) -> object:
     try:
         return cell.cell_contents
@@ -1196,13 +1340,17 @@ def _describe_fields(cls: type) -> object:
     import dataclasses
 
     described = []
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for field in dataclasses.fields(cls):
         factory = field.default_factory
-        described.append((
-            field.name, field.init, field.kw_only,
-            None if field.default is dataclasses.MISSING else field.default,
-            function_name(factory) if callable(factory) else None,
-        ))  # fmt: skip
+        described.append(
+            (
+                field.name,
+                field.init,
+                field.kw_only,
+                None if field.default is dataclasses.MISSING else field.default,
+                function_name(factory) if callable(factory) else None,
+            )
+        )
     return described
 
 
@@ -1213,14 +1361,21 @@ def _with_name(info: _FunctionInfo, name: str) -> _FunctionInfo:
 
 
 def _is_sunder(name: str) -> bool:
-    return len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_" and name[-2] != "_"
+    return (
+        len(name) > 2
+        and name[0] == name[-1] == "_"
+        and name[1] != "_"
+        and name[-2] != "_"
+    )
 
 
 def _is_generated_doc(cls: type) -> bool:
     # dataclasses and Enum synthesize a docstring when none is written.
     import dataclasses
 
-    if dataclasses.is_dataclass(cls) and (cls.__doc__ or "").startswith(cls.__name__ + "("):
+    if dataclasses.is_dataclass(cls) and (cls.__doc__ or "").startswith(
+        cls.__name__ + "("
+    ):
         return True
     return isinstance(cls, enum.EnumMeta) and cls.__doc__ in (None, "An enumeration.")
 

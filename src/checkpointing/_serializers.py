@@ -59,7 +59,10 @@ class CloudpickleSerializer:
     name = "pickle"
 
     def __init__(self, protocol: int = DEFAULT_PICKLE_PROTOCOL) -> None:
-        if not isinstance(protocol, int) or not 2 <= protocol <= pickle.HIGHEST_PROTOCOL:
+        if (
+            not isinstance(protocol, int)
+            or not 2 <= protocol <= pickle.HIGHEST_PROTOCOL
+        ):
             raise ConfigurationError(
                 f"cache_pickle_protocol must be an int from 2 to "
                 f"{pickle.HIGHEST_PROTOCOL}, got {protocol!r}"
@@ -75,7 +78,7 @@ class CloudpickleSerializer:
 
         try:
             return cloudpickle.dumps(value, protocol=self.protocol)  # type: ignore[no-any-return]
-        except Exception as err:  # noqa: BLE001 - any pickling failure is ours to report
+        except Exception as err:
             raise SerializationError(
                 self.name, f"cannot pickle a {type(value).__qualname__}: {err}"
             ) from err
@@ -83,6 +86,6 @@ class CloudpickleSerializer:
     def loads(self, data: bytes) -> Any:
         """Unpickle *data*; raise :class:`SerializationError` on failure."""
         try:
-            return pickle.loads(data)  # noqa: S301 - the store verifies entries first
-        except Exception as err:  # noqa: BLE001 - corrupt or incompatible pickle
+            return pickle.loads(data)
+        except Exception as err:
             raise SerializationError(self.name, f"cannot unpickle: {err}") from err

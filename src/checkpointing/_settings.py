@@ -46,7 +46,7 @@ class _Defaults(dict[str, Any]):
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, _validate(key, value))
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
@@ -89,13 +89,15 @@ def check_on_error(value: object, where: str = "on_error") -> OnError:
         raise ConfigurationError(
             f"{where} must be one of {', '.join(map(repr, _ON_ERROR_VALUES))}, got {value!r}"
         )
-    return cast(OnError, value)
+    return value
 
 
 def check_pickle_protocol(value: object, where: str = "cache_pickle_protocol") -> int:
     """Return *value* if it is a usable pickle protocol, else raise ConfigurationError."""
-    if isinstance(value, bool) or not isinstance(value, int) or not (
-        2 <= value <= pickle.HIGHEST_PROTOCOL
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not (2 <= value <= pickle.HIGHEST_PROTOCOL)
     ):
         raise ConfigurationError(
             f"{where} must be an int from 2 to {pickle.HIGHEST_PROTOCOL}, got {value!r}"
@@ -103,7 +105,9 @@ def check_pickle_protocol(value: object, where: str = "cache_pickle_protocol") -
     return value
 
 
-def check_ignore(ignore: Iterable[str], parameters: Iterable[str], function: str) -> frozenset[str]:
+def check_ignore(
+    ignore: Iterable[str], parameters: Iterable[str], function: str
+) -> frozenset[str]:
     """Return *ignore* as a set after checking each name is a parameter of *function*."""
     if isinstance(ignore, str):
         ignore = (ignore,)
@@ -124,7 +128,7 @@ def resolve_directory(explicit: str | os.PathLike[str] | None) -> str:
     env = os.environ.get(DIRECTORY_ENV)
     if env:
         return env
-    return os.fspath(defaults["cache.filesystem.directory"])
+    return str(os.fspath(defaults["cache.filesystem.directory"]))
 
 
 def resolve_on_error(explicit: OnError | None) -> OnError:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -63,7 +62,9 @@ class _Missing:
 MISSING: Final = _Missing()
 
 _MAGIC: Final = b"CKPT"
-_HEADER: Final = struct.Struct("<4sHH16sQQ")  # magic, format, flags, key, length, xxh3_64
+_HEADER: Final = struct.Struct(
+    "<4sHH16sQQ"
+)  # magic, format, flags, key, length, xxh3_64
 _ENTRY_SUFFIX: Final = ".ckpt"
 _MANIFEST_SUFFIX: Final = ".json"
 _BLOBS: Final = ".blobs"
@@ -74,6 +75,8 @@ _CACHEDIR_TAG: Final = (
     b"# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 _REPLACE_RETRIES: Final = 5
+# Not sys.platform: type checkers treat that as a constant and prune the branch.
+_ON_WINDOWS: Final = os.name == "nt"
 
 
 def _check_name(name: str, what: str) -> str:
@@ -93,12 +96,14 @@ def _check_name(name: str, what: str) -> str:
 
 def _replace(source: str, target: Path) -> None:
     """:func:`os.replace`, retried briefly where Windows reports a file in use."""
-    for attempt in range(_REPLACE_RETRIES):
+    attempt = 0
+    while True:
         try:
             os.replace(source, target)
             return
         except PermissionError:
-            if sys.platform != "win32" or attempt == _REPLACE_RETRIES - 1:
+            attempt += 1
+            if not _ON_WINDOWS or attempt >= _REPLACE_RETRIES:
                 raise
             time.sleep(0.01 * 2**attempt)
 
@@ -131,14 +136,18 @@ class Store:
     # -- paths ---------------------------------------------------------------
     def entry_path(self, function_id: str, key: str) -> Path:
         """Return the path of the entry file for *key* (it may not exist)."""
-        return self.root / _check_name(function_id, "function") / (
-            _check_name(key, "key") + _ENTRY_SUFFIX
+        return (
+            self.root
+            / _check_name(function_id, "function")
+            / (_check_name(key, "key") + _ENTRY_SUFFIX)
         )
 
     def manifest_path(self, function_id: str, key: str) -> Path:
         """Return the path of the manifest for *key* (it may not exist)."""
-        return self.root / _check_name(function_id, "function") / (
-            _check_name(key, "key") + _MANIFEST_SUFFIX
+        return (
+            self.root
+            / _check_name(function_id, "function")
+            / (_check_name(key, "key") + _MANIFEST_SUFFIX)
         )
 
     # -- reading -------------------------------------------------------------
@@ -180,10 +189,13 @@ class Store:
             raise CorruptEntryError(str(path), "not a checkpointing entry")
         if version != FORMAT_VERSION:
             raise CorruptEntryError(
-                str(path), f"written by entry format {version}, expected {FORMAT_VERSION}"
+                str(path),
+                f"written by entry format {version}, expected {FORMAT_VERSION}",
             )
         if stored_key.hex() != key:
-            raise CorruptEntryError(str(path), f"holds the entry of key {stored_key.hex()}")
+            raise CorruptEntryError(
+                str(path), f"holds the entry of key {stored_key.hex()}"
+            )
         payload = memoryview(data)[_HEADER.size :]
         if len(payload) != length:
             raise CorruptEntryError(
@@ -246,13 +258,17 @@ class Store:
             entries = list(os.scandir(self.root))
         except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+        return sorted(
+            e.name for e in entries if e.is_dir() and not e.name.startswith(".")
+        )
 
     def blob(self, digest: str) -> str | None:
         """Return the text stored under *digest* by :meth:`put_blob`, or ``None``."""
         _check_name(digest, "blob")
         try:
-            return (self.root / _BLOBS / digest[:2] / f"{digest}.txt").read_text("utf-8")
+            return (self.root / _BLOBS / digest[:2] / f"{digest}.txt").read_text(
+                "utf-8"
+            )
         except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
             return None
 
@@ -292,7 +308,8 @@ class Store:
             self._write_atomic(entry, header, payload)
             # The manifest goes last: a manifest on disk implies a complete entry.
             self._write_atomic(
-                self.manifest_path(manifest.function_id, manifest.key), manifest.to_json()
+                self.manifest_path(manifest.function_id, manifest.key),
+                manifest.to_json(),
             )
         except OSError as err:
             raise StoreError(str(entry), f"cannot write entry: {err}") from err
@@ -311,7 +328,9 @@ class Store:
     def _write_atomic(self, path: Path, *chunks: bytes) -> None:
         """Write *chunks* so readers see the old file or the new one, never a prefix."""
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(fd, "wb") as file:
                 for chunk in chunks:
@@ -336,7 +355,10 @@ class Store:
         target_dir = self.root / _QUARANTINE
         moved: Path | None = None
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        for source in (self.entry_path(function_id, key), self.manifest_path(function_id, key)):
+        for source in (
+            self.entry_path(function_id, key),
+            self.manifest_path(function_id, key),
+        ):
             target = target_dir / f"{function_id}.{stamp}.{os.getpid()}.{source.name}"
             try:
                 target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -354,7 +376,10 @@ class Store:
     def delete(self, function_id: str, key: str) -> bool:
         """Delete one entry and its manifest; return whether an entry existed."""
         existed = False
-        for path in (self.manifest_path(function_id, key), self.entry_path(function_id, key)):
+        for path in (
+            self.manifest_path(function_id, key),
+            self.entry_path(function_id, key),
+        ):
             try:
                 path.unlink()
                 existed = existed or path.suffix == _ENTRY_SUFFIX
