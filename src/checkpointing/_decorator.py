@@ -40,7 +40,12 @@ from ._errors import (
     StoreWriteWarning,
 )
 from ._explain import FORCED, UNREADABLE, Explanation, explain
-from ._fingerprint import Fingerprint, fingerprint_function
+from ._fingerprint import (
+    Fingerprint,
+    fingerprint_arguments,
+    fingerprint_function,
+    merge_fingerprints,
+)
 from ._manifest import FORMAT_VERSION, ArgumentRecord, ComponentRecord, Manifest
 from ._serializers import CloudpickleSerializer, Serializer
 from ._settings import (
@@ -290,8 +295,12 @@ class Checkpointed(Generic[P, R]):
         arguments_digest, per_parameter, values = digest_arguments(
             self._signature, args, kwargs, ignore=self._ignore
         )
-        fingerprint = fingerprint_function(
-            self._func, include_docstrings=self._include_docstrings
+        fingerprint = merge_fingerprints(
+            fingerprint_function(
+                self._func, include_docstrings=self._include_docstrings
+            ),
+            # Functions, methods and project objects passed as arguments: their code.
+            fingerprint_arguments(values, include_docstrings=self._include_docstrings),
         )
         key = xxhash.xxh3_128_hexdigest(
             f"checkpointing/{FORMAT_VERSION}\0{fingerprint.digest}\0"

@@ -49,7 +49,7 @@ import sysconfig
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Final
@@ -62,8 +62,10 @@ from ._errors import ArgumentDigestError, FingerprintError, IncompleteFingerprin
 __all__ = [
     "Component",
     "Fingerprint",
+    "fingerprint_arguments",
     "fingerprint_function",
     "function_name",
+    "merge_fingerprints",
 ]
 
 _LIBRARY_PACKAGE: Final = __name__.partition(".")[0]
@@ -166,6 +168,93 @@ def fingerprint_function(
             f"expected a Python function, got {type(func).__qualname__}",
         )
     return _memoized_fingerprint(func, root, include_docstrings=include_docstrings)
+
+
+def fingerprint_arguments(
+    values: Mapping[str, object], *, include_docstrings: bool = True
+) -> Fingerprint | None:
+    """
+    Return the fingerprint of the code carried by a call's arguments, if any.
+
+    An argument carries code when it is a project function, a bound method, a
+    ``functools.partial``, a project class, or an instance of a project class
+    (directly or inside a list, tuple, set or dict). Its code is walked exactly
+    like the decorated function's callees, so editing ``Model.predict`` reruns
+    ``train(model)``. The argument digest covers the instance *state*; this
+    covers the *code*.
+
+    Args:
+        values: Bound argument values by parameter name.
+        include_docstrings: Whether docstrings are components.
+
+    Returns:
+        ``None`` when no argument carries code (the common case, checked with a
+        few ``isinstance`` calls per argument), else the merged fingerprint.
+    """
+    roots: list[object] = []
+    for value in values.values():
+        _code_roots(value, roots, 0)
+    if not roots:
+        return None
+    components: dict[str, Component] = {}
+    for root in roots:
+        components.update(
+            _memoized_object_fingerprint(
+                root, include_docstrings=include_docstrings
+            ).components
+        )
+    return Fingerprint(_components_digest(components), components)
+
+
+def merge_fingerprints(first: Fingerprint, second: Fingerprint | None) -> Fingerprint:
+    """Return the fingerprint covering the components of both (same names, same things)."""
+    if second is None:
+        return first
+    components = {**first.components, **second.components}
+    return Fingerprint(_components_digest(components), components)
+
+
+_PLAIN_TYPES: Final = frozenset(
+    {int, float, str, bytes, bool, complex, type(None), bytearray, range, slice}
+)
+
+
+def _code_roots(value: object, roots: list[object], depth: int) -> None:
+    """Collect the objects carrying project code inside an argument value."""
+    cls = type(value)
+    if cls in _PLAIN_TYPES:
+        return
+    if cls in (list, tuple, set, frozenset, dict):
+        if depth >= 2:
+            return
+        items: Iterable[object] = (
+            value.values() if isinstance(value, dict) else value  # type: ignore[assignment]
+        )
+        for count, item in enumerate(items):
+            if count >= 100:
+                break
+            _code_roots(item, roots, depth + 1)
+        return
+    if isinstance(value, (FunctionType, type, MethodType, functools.partial)):
+        roots.append(value)
+        return
+    if isinstance(value, (staticmethod, classmethod)) or (
+        callable(value) and getattr(value, "__wrapped__", None) is not None
+    ):
+        roots.append(value)
+        return
+    if _object_origin(cls).kind == "project":
+        roots.append(cls)
+
+
+def _components_digest(components: Mapping[str, Component]) -> str:
+    hasher = xxhash.xxh3_128()
+    for name in sorted(components):
+        hasher.update(name.encode("utf-8"))
+        hasher.update(b"\0")
+        hasher.update(components[name].digest.encode("ascii"))
+        hasher.update(b"\n")
+    return hasher.hexdigest()
 
 
 # ---------------------------------------------------------------------------
@@ -794,7 +883,7 @@ class _Memo:
     dynamic: tuple[_Dynamic, ...]
 
 
-_memo: weakref.WeakKeyDictionary[Callable[..., Any], dict[bool, _Memo]]
+_memo: weakref.WeakKeyDictionary[object, dict[bool, _Memo]]
 _memo = weakref.WeakKeyDictionary()
 
 
@@ -824,15 +913,36 @@ def _memoized_fingerprint(
     previous fingerprint is still exact. Any difference triggers a full walk,
     which also picks up code newly reachable through a changed value.
     """
+    return _memoized(
+        func,
+        functools.partial(_Walker.add_root, func=func, root=root),
+        include_docstrings=include_docstrings,
+    )
+
+
+def _memoized_object_fingerprint(
+    obj: object, *, include_docstrings: bool
+) -> Fingerprint:
+    """Like :func:`_memoized_fingerprint`, for code reached through an argument."""
+
+    def start(walker: _Walker) -> None:
+        walker._follow_code_object(obj, via="argument")
+
+    return _memoized(obj, start, include_docstrings=include_docstrings)
+
+
+def _memoized(
+    anchor: object, start: Callable[[_Walker], None], *, include_docstrings: bool
+) -> Fingerprint:
     try:
-        per_flag = _memo.get(func)
+        per_flag = _memo.get(anchor)
     except TypeError:  # not weak-referenceable: no memo
         per_flag = None
     memo = per_flag.get(include_docstrings) if per_flag else None
     if memo is not None and _memo_still_valid(memo):
         return memo.fingerprint
     walker = _Walker(include_docstrings=include_docstrings)
-    walker.add_root(func, root)
+    start(walker)
     walker.run()
     fingerprint = walker.fingerprint()
     memo = _Memo(
@@ -842,7 +952,7 @@ def _memoized_fingerprint(
         tuple(walker.dynamic),
     )
     with contextlib.suppress(TypeError):
-        _memo.setdefault(func, {})[include_docstrings] = memo
+        _memo.setdefault(anchor, {})[include_docstrings] = memo
     return fingerprint
 
 
@@ -881,13 +991,8 @@ class _Walker:
         )
 
     def fingerprint(self) -> Fingerprint:
-        hasher = xxhash.xxh3_128()
-        for name in sorted(self.components):
-            hasher.update(name.encode("utf-8"))
-            hasher.update(b"\0")
-            hasher.update(self.components[name].digest.encode("ascii"))
-            hasher.update(b"\n")
-        return Fingerprint(digest=hasher.hexdigest(), components=dict(self.components))
+        components = dict(self.components)
+        return Fingerprint(_components_digest(components), components)
 
     def _add(self, component: Component) -> None:
         self.components[component.name] = component
@@ -908,7 +1013,7 @@ class _Walker:
             self._queue.pop()()
 
     # -- roots and functions -------------------------------------------------
-    def add_root(self, func: Callable[..., Any], root: FunctionType) -> None:
+    def add_root(self, *, func: Callable[..., Any], root: FunctionType) -> None:
         self._once(root)
         info = _function_info(root, as_root=True)
         self._add(
