@@ -15,9 +15,11 @@ fast paths are consulted only when the module is already in ``sys.modules``.
 
 from __future__ import annotations
 
+import copyreg
 import enum
 import inspect
 import math
+import re
 import struct
 import sys
 from collections.abc import Callable, Collection, Mapping
@@ -39,6 +41,7 @@ __all__ = [
 #: Length of every digest in hex characters (xxh3_128 → 128 bits).
 DIGEST_HEX_LENGTH: Final = 32
 
+_ADDRESS: Final = re.compile(r" at 0x[0-9A-Fa-f]+")
 _MAX_DEPTH: Final = 200
 _REPR_LIMIT: Final = 200
 
@@ -141,15 +144,17 @@ def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
 
     numpy arrays and similar large objects are summarized by type and shape.
     """
+    try:
+        text = _ADDRESS.sub("", repr(value))  # addresses differ between runs
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not break caching
+        text = f"<{type(value).__qualname__} (repr failed)>"
     shape = getattr(value, "shape", None)
-    if shape is not None and not isinstance(value, type):
-        dtype = getattr(value, "dtype", None)
-        text = f"<{type(value).__name__} shape={tuple(shape)!r} dtype={dtype}>"
-    else:
-        try:
-            text = repr(value)
-        except Exception:  # noqa: BLE001 - a broken __repr__ must not break caching
-            text = f"<{type(value).__qualname__} (repr failed)>"
+    if isinstance(shape, tuple) and not isinstance(value, type):
+        # numpy/pandas reprs elide the middle; say the shape and dtype up front.
+        text = (
+            f"<{type(value).__name__} shape={shape!r} dtype={getattr(value, 'dtype', '?')}> "
+            + (" ".join(text.split()))
+        )
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
@@ -322,7 +327,9 @@ class _Encoder:
 
     def _reduce(self, value: object, cls: type, depth: int) -> None:
         try:
-            reduced = value.__reduce_ex__(4)
+            # copyreg's table first, as pickle does (re.Pattern is registered there).
+            reducer = copyreg.dispatch_table.get(cls)
+            reduced = reducer(value) if reducer is not None else value.__reduce_ex__(4)
         except Exception as err:
             raise self._fail(
                 value,
@@ -368,8 +375,6 @@ def _callable_name(obj: object) -> str:
 
 
 def _copyreg_newobj() -> object:
-    import copyreg
-
     return getattr(copyreg, "__newobj__")  # noqa: B009 - untyped in typeshed
 
 

@@ -51,6 +51,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Final
 
@@ -68,7 +69,6 @@ __all__ = [
     "merge_fingerprints",
 ]
 
-_LIBRARY_PACKAGE: Final = __name__.partition(".")[0]
 _ATTR_OPS: Final = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
 _GLOBAL_OPS: Final = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 # Containers scanned for functions and classes inside global values (dispatch
@@ -315,22 +315,28 @@ def _module_origin(module_name: str) -> _Origin:
 
 def _classify_module(module_name: str) -> _Origin:
     top = module_name.partition(".")[0]
-    if top == _LIBRARY_PACKAGE:
-        return _LIBRARY
     if module_name == "__main__" or module_name.startswith("__main__."):
         return _PROJECT
-    if top in sys.stdlib_module_names or top in sys.builtin_module_names:
-        return _STDLIB
+    stdlib_name = top in sys.stdlib_module_names or top in sys.builtin_module_names
     module = sys.modules.get(module_name) or sys.modules.get(top)
     if module is None:
         # A name no module answers to (objects built with exec, renamed modules):
-        # walking it is the safe choice.
-        return _PROJECT
+        # walking it is the safe choice, unless it names the standard library.
+        return _STDLIB if stdlib_name else _PROJECT
     location = _module_location(module)
     if location is None:
-        # An installed namespace package or a built-in extension: identify by version.
-        return _package_origin(top)
+        # A built-in module, or an installed namespace package: not readable code.
+        return _STDLIB if stdlib_name else _package_origin(top)
+    # The file decides, not the name: a project module may be called
+    # ``profile.py`` or ``checkpointing_helpers.py``.
+    if os.path.realpath(location).startswith(_library_root()):
+        return _LIBRARY
     return _file_origin(location, top)
+
+
+@functools.lru_cache(maxsize=1)
+def _library_root() -> str:
+    return str(Path(__file__).resolve().parent) + os.sep
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1297,6 +1303,18 @@ class _Walker:
                 # lru_cache wrappers, our own Checkpointed objects, wraps()-style objects.
                 self._external(_object_origin(type(obj)))
                 self._follow_code_object(wrapped, via=via)
+        self._follow_registry(obj, via=via)
+
+    def _follow_registry(self, obj: object, *, via: str) -> None:
+        """``functools.singledispatch``: every registered implementation is code."""
+        registry = getattr(obj, "registry", None)
+        if not isinstance(registry, Mapping) or not callable(obj):
+            return
+        self.equality_checks.append(
+            (functools.partial(_values, registry), _values(registry))
+        )
+        for implementation in registry.values():
+            self._follow_code_object(implementation, via=via)
 
     def _external(self, origin: _Origin) -> None:
         if origin.kind == "package":
@@ -1431,6 +1449,10 @@ class _Walker:
 
 def _keys(namespace: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(namespace)
+
+
+def _values(mapping: Mapping[Any, object]) -> tuple[object, ...]:
+    return tuple(mapping.values())
 
 
 def _cell_contents(cell: Any) -> object:

@@ -8,15 +8,23 @@ second. ``expect.toml`` says what the second (and third) run must do::
 
     description = "one sentence"
     second_run = "hit"            # or "miss"
-    recomputed = []               # functions whose COMPUTE line run 2 prints
+    recomputed = []               # run 2's COMPUTE lines, as a multiset
     changed = []                  # component names `inspect` must mention (miss)
     third_run = "hit"             # only with v2/: run 3, same cache
     third_recomputed = []         # as `recomputed`, for run 3
     limitation = "why"            # only under cases/limitations/
+    requires = ["numpy"]          # optional: skip unless these modules import
 
 Every checkpointed function body prints ``COMPUTE <name>`` when it runs, and
-``main.py`` prints ``RESULT <name> <repr>`` lines. Each run uses its own
-``PYTHONHASHSEED``, so nothing may depend on ``hash()`` order.
+``main.py`` prints ``RESULT <name> <repr>`` lines. ``recomputed`` lists every
+``COMPUTE`` line of the run, so a name appears once per computation (a
+recursive function recomputing 7 levels appears 7 times), and every other
+checkpointed function must be a hit. Each run uses its own ``PYTHONHASHSEED``,
+so nothing may depend on ``hash()`` order.
+
+After each edit the same project also runs against a new, empty cache: its
+``RESULT`` lines must equal those of the run with the shared cache, so an entry
+reused after an edit can never be a stale result.
 
 Cases under ``cases/limitations/`` describe the *correct* behaviour that the
 library does not deliver yet; they are strict xfails, so fixing one shows up.
@@ -33,7 +41,7 @@ from typing import Any, Literal
 
 import pytest
 
-from ..helpers import (
+from tests.helpers import (
     bump_mtimes,
     copy_project,
     parse_computes,
@@ -45,7 +53,7 @@ from ..helpers import (
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 CASES_DIR = Path(__file__).parent / "cases"
 LIMITATIONS_DIR = CASES_DIR / "limitations"
@@ -65,6 +73,7 @@ _KEYS = {
     "third_recomputed",
     "third_changed",
     "limitation",
+    "requires",
 }
 
 
@@ -80,6 +89,7 @@ class Expectation:
     third_recomputed: tuple[str, ...]
     third_changed: tuple[str, ...]
     limitation: str | None
+    requires: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -115,16 +125,16 @@ def load_expectation(case_dir: Path) -> Expectation:
         third_recomputed=tuple(data.get("third_recomputed", ())),
         third_changed=tuple(data.get("third_changed", ())),
         limitation=data.get("limitation"),
+        requires=tuple(data.get("requires", ())),
     )
     _check_stage(case_dir.name, expectation.second_run, expectation.recomputed)
     assert expectation.second_run == "miss" or not expectation.changed
     if expectation.third_run is not None:
-        _check_stage(
-            case_dir.name, expectation.third_run, expectation.third_recomputed
-        )
+        _check_stage(case_dir.name, expectation.third_run, expectation.third_recomputed)
         assert expectation.third_run == "miss" or not expectation.third_changed
     else:
-        assert not expectation.third_recomputed and not expectation.third_changed
+        assert not expectation.third_recomputed
+        assert not expectation.third_changed
     return expectation
 
 
@@ -155,7 +165,9 @@ def _params() -> list[Any]:
                 id=f"limitations/{case.name}",
                 # A limitation case must fail on its assertions; a crash or a
                 # timeout is a real failure, not the known limitation.
-                marks=pytest.mark.xfail(strict=True, reason=reason, raises=AssertionError),
+                marks=pytest.mark.xfail(
+                    strict=True, reason=reason, raises=AssertionError
+                ),
             )
         )
     return params
@@ -205,7 +217,9 @@ class Scenario:
         fresh_cache = self.tmp_path / f"fresh-cache-{self.stage}"
         with ThreadPoolExecutor(max_workers=2) as pool:
             shared = pool.submit(self.run, label, self.cache, seed)
-            fresh = pool.submit(self.run, f"{label} (fresh cache)", fresh_cache, seed + 1)
+            fresh = pool.submit(
+                self.run, f"{label} (fresh cache)", fresh_cache, seed + 1
+            )
             return shared.result(), fresh.result()
 
     def inspect(self) -> str:
@@ -226,7 +240,7 @@ def _assert_stage(
     earlier: Run,
 ) -> None:
     context = f"{earlier.report()}{run.report()}"
-    assert sorted(set(recomputed)) == sorted(set(run.computes)), (
+    assert sorted(recomputed) == sorted(run.computes), (
         f"expected a {outcome} recomputing {sorted(recomputed)}, "
         f"got COMPUTE lines {run.computes}\n{context}"
     )
@@ -244,14 +258,21 @@ def _assert_stage(
 
 
 def _mentions(output: str, name: str) -> bool:
-    """Whether *output* names component *name* (not merely a longer name)."""
-    return re.search(rf"(?<![\w.:]){re.escape(name)}(?![\w.:])", output) is not None
+    """
+    Whether *output* names component *name* as a word of its own.
+
+    Whitespace must surround it, so ``callee:m:f`` does not match
+    ``callee:m:f2`` and ``source`` does not match a ``(source)`` annotation.
+    """
+    return re.search(rf"(?<!\S){re.escape(name)}(?!\S)", output) is not None
 
 
 @pytest.mark.parametrize("case_dir", _params())
 def test_scenario(case_dir: Path, tmp_path: Path) -> None:
     """Running a case's edited project hits or misses as expect.toml says, never stale."""
     expectation = load_expectation(case_dir)
+    for module in expectation.requires:
+        pytest.importorskip(module)
     scenario = Scenario(case_dir, tmp_path)
 
     first = scenario.run("run 1 (v0)", scenario.cache, seed=1)

@@ -1,0 +1,9 @@
+class Normalizer:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def __call__(self, x):
+        return x / self.scale
+
+
+normalize = Normalizer(10)

@@ -1,0 +1,10 @@
+from checkpointing import checkpoint
+
+
+class Pipeline:
+    RATE = 5
+
+    @checkpoint
+    def run(self, x):
+        print("COMPUTE run", flush=True)
+        return x * self.RATE

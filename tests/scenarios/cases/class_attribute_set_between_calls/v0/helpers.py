@@ -1,0 +1,5 @@
+class Model:
+    RATE = 2
+
+    def apply(self, x):
+        return x * self.RATE

@@ -1,0 +1,5 @@
+class Model:
+    """A linear model with a fixed slope of two."""
+
+    def apply(self, x):
+        return x * 2

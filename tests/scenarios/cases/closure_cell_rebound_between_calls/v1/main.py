@@ -1,0 +1,6 @@
+from pipeline import set_factor, step
+
+if __name__ == "__main__":
+    print("RESULT before", repr(step(3)))
+    set_factor(6)
+    print("RESULT after", repr(step(3)))

@@ -1,0 +1,9 @@
+from checkpointing import checkpoint
+
+from helpers import numbers
+
+
+@checkpoint
+def step(text):
+    print("COMPUTE step", flush=True)
+    return numbers(text)

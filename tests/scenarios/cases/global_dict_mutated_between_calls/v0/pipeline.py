@@ -1,0 +1,9 @@
+from checkpointing import checkpoint
+
+from helpers import transform
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return transform(x)

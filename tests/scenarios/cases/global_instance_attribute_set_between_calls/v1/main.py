@@ -1,0 +1,7 @@
+import helpers
+from pipeline import step
+
+if __name__ == "__main__":
+    print("RESULT before", repr(step(3)))
+    helpers.MODEL.weight = 5
+    print("RESULT after", repr(step(3)))

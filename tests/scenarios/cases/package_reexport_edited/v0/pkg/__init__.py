@@ -1,0 +1,3 @@
+from .util import scale
+
+__all__ = ["scale"]

@@ -1,0 +1,6 @@
+def scale(x):
+    return x * 3
+
+
+def offset(x):
+    return x + 100
