@@ -134,6 +134,7 @@ def gradient_histograms(
         flat_index.ravel(), weights=magnitude.ravel(), minlength=n_samples * n_features
     ).reshape(n_samples, n_features)
     norms = np.linalg.norm(histograms, axis=1, keepdims=True)
-    return np.divide(
+    unit: np.ndarray = np.divide(
         histograms, norms, out=np.zeros_like(histograms), where=norms > 0.0
     )
+    return unit

@@ -183,11 +183,11 @@ def _source_diff(
 
 
 def _print_reason(
-    store: Store, manifest: Manifest, indent: str, *, diffs: bool
+    store: Store, manifest: Manifest, first: str, indent: str, *, diffs: bool
 ) -> None:
     reason = _reason(manifest)
     docstring_only = " (docstring only)" if reason.docstring_only else ""
-    print(f"{indent}{reason.cause}{docstring_only}")
+    print(f"{first}{reason.cause}{docstring_only}")
     for change in reason.changes:
         print(f"{indent}  - {change.describe()}")
         if diffs and change.kind in ("source", "callee"):
@@ -225,7 +225,7 @@ def _inspect(args: argparse.Namespace) -> int:
             )
             args_text = ", ".join(f"{k}={v.summary}" for k, v in m.arguments.items())
             print(f"    arguments: {args_text or '(none)'}")
-            _print_reason(store, m, "    why: ", diffs=True)
+            _print_reason(store, m, "    why: ", "      ", diffs=True)
     return 0
 
 
@@ -288,7 +288,7 @@ def _inspect_summary(store: Store, *, as_json: bool) -> int:
             f"  {_when(m.created_at)}  {m.function_id}  key {m.key[:12]}  "
             f"({m.compute_seconds:.3g} s)"
         )
-        _print_reason(store, m, "      ", diffs=False)
+        _print_reason(store, m, "      ", "      ", diffs=False)
     return 0
 
 

@@ -37,7 +37,9 @@ from ._errors import (
     CheckpointingWarning,
     ConfigurationError,
     CorruptEntryError,
+    SerializationError,
     StoreWriteWarning,
+    user_stacklevel,
 )
 from ._explain import FORCED, UNREADABLE, Explanation, explain
 from ._fingerprint import (
@@ -223,7 +225,7 @@ class Checkpointed(Generic[P, R]):
     def is_cached(self, *args: P.args, **kwargs: P.kwargs) -> bool:
         """Return whether a call with these arguments would be a hit (nothing runs)."""
         plan = self._plan(args, kwargs)
-        return plan.store.contains(plan.function_id, plan.key)
+        return plan.store.is_valid(plan.function_id, plan.key)
 
     def explain(self, *args: P.args, **kwargs: P.kwargs) -> Explanation:
         """
@@ -238,7 +240,7 @@ class Checkpointed(Generic[P, R]):
             CheckpointingError: If the key cannot be computed.
         """
         plan = self._plan(args, kwargs)
-        if plan.store.contains(plan.function_id, plan.key):
+        if plan.store.is_valid(plan.function_id, plan.key):
             return Explanation("hit", "hit", (), plan.key, plan.key)
         return self._explain_miss(plan)
 
@@ -351,12 +353,24 @@ class Checkpointed(Generic[P, R]):
             if raw is MISSING:
                 return plan, MISSING, None
             value = plan.serializer.loads(cast(bytes, raw))
-        except CorruptEntryError as err:
+        except (CorruptEntryError, SerializationError) as err:
+            # Damaged, swapped, or written by an incompatible library version:
+            # never an exception to the caller; move it aside and recompute.
             return plan, MISSING, self._unreadable(plan, policy, err)
         except CheckpointingError as err:
-            # Unreadable for another reason (permissions, incompatible pickle):
-            # recompute and overwrite, as for a damaged entry.
-            return plan, MISSING, self._unreadable(plan, policy, err)
+            # The file could not be read at all (permissions, I/O error): an
+            # internal failure like any other; the entry itself stays in place.
+            self._internal_failure(
+                policy,
+                err,
+                "cannot read the stored result; recomputing",
+                CacheReadWarning,
+            )
+            return (
+                plan,
+                MISSING,
+                Explanation("miss", UNREADABLE, (), plan.key, plan.key),
+            )
         logger.debug("hit %s key=%s", self._function_id, plan.key)
         return plan, value, None
 
@@ -366,7 +380,7 @@ class Checkpointed(Generic[P, R]):
                 f"checkpointing: stored result of {self._function_id} could not be read "
                 f"({err}); it was moved aside and is recomputed",
                 CacheReadWarning,
-                stacklevel=5,
+                stacklevel=user_stacklevel(),
             )
         with contextlib.suppress(CheckpointingError):
             plan.store.quarantine(plan.function_id, plan.key)
@@ -466,15 +480,20 @@ class Checkpointed(Generic[P, R]):
             warnings.warn(
                 f"checkpointing: {self._function_id}: {what}: {err}",
                 category,
-                stacklevel=5,
+                stacklevel=user_stacklevel(),
             )
 
 
 @final
 class _BoundCheckpointed:
-    """A :class:`Checkpointed` method bound to an instance (``obj.method``)."""
+    # A Checkpointed method bound to an instance (``obj.method``). No class
+    # docstring: ``__doc__`` is the property below, the method's own docstring.
 
     __slots__ = ("__func__", "__self__")
+
+    @property
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        return self.__func__.__doc__
 
     def __init__(self, func: Checkpointed[..., Any], instance: object) -> None:
         self.__func__ = func

@@ -18,6 +18,10 @@ This module is the leaf of the import graph: it imports nothing from the package
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 __all__ = [
     "ArgumentDigestError",
     "CacheReadWarning",
@@ -31,6 +35,27 @@ __all__ = [
     "StoreError",
     "StoreWriteWarning",
 ]
+
+
+# As code objects spell it (no symlink resolution): the directory of this file.
+_PACKAGE_DIR = str(Path(__file__).parent) + os.sep
+
+
+def user_stacklevel() -> int:
+    """
+    Return the ``stacklevel`` that points a warning at the user's code.
+
+    Counts the frames, starting at the caller of :func:`warnings.warn`, that
+    belong to this package (methods, async wrappers and the fingerprint walk
+    add a varying number), so the warning names the line that called the
+    checkpointed function.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 class CheckpointingError(Exception):

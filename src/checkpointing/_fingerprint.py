@@ -58,7 +58,12 @@ from typing import Any, Final
 import xxhash
 
 from ._digest import digest_value, short_repr
-from ._errors import ArgumentDigestError, FingerprintError, IncompleteFingerprintWarning
+from ._errors import (
+    ArgumentDigestError,
+    FingerprintError,
+    IncompleteFingerprintWarning,
+    user_stacklevel,
+)
 
 __all__ = [
     "Component",
@@ -866,7 +871,7 @@ def _warn_once(component: str, message: str) -> None:
     if marker in _warned:
         return
     _warned.add(marker)
-    warnings.warn(message, IncompleteFingerprintWarning, stacklevel=6)
+    warnings.warn(message, IncompleteFingerprintWarning, stacklevel=user_stacklevel())
 
 
 @dataclass(frozen=True, slots=True)

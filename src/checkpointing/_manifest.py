@@ -111,7 +111,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> bytes:
-        """Return the manifest as UTF-8 JSON bytes (keys sorted, 1-space indent)."""
+        """Return the manifest as UTF-8 JSON bytes (1-space indent, arguments in order)."""
         data: dict[str, Any] = {
             "format_version": self.format_version,
             "key": self.key,
@@ -121,7 +121,8 @@ class Manifest:
             "fingerprint": self.fingerprint,
             "arguments_digest": self.arguments_digest,
             "components": {
-                name: _record_to_json(rec) for name, rec in self.components.items()
+                name: _record_to_json(self.components[name])
+                for name in sorted(self.components)
             },
             "arguments": {
                 name: {"digest": rec.digest, "summary": rec.summary}
@@ -135,7 +136,8 @@ class Manifest:
             "library_version": self.library_version,
             "reason": dict(self.reason),
         }
-        return json.dumps(data, indent=1, sort_keys=True).encode("utf-8")
+        # Not sort_keys: arguments keep the signature's order.
+        return json.dumps(data, indent=1).encode("utf-8")
 
     @classmethod
     def from_json(cls, raw: bytes, *, path: str = "<manifest>") -> Manifest:

@@ -50,6 +50,10 @@ class _Defaults(dict[str, Any]):
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
+    def __ior__(self, other: Any) -> _Defaults:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
     def setdefault(self, key: str, default: Any = None) -> Any:
         if key not in self:
             self[key] = default
@@ -128,18 +132,26 @@ def resolve_directory(explicit: str | os.PathLike[str] | None) -> str:
     env = os.environ.get(DIRECTORY_ENV)
     if env:
         return env
-    return str(os.fspath(defaults["cache.filesystem.directory"]))
+    return str(
+        os.fspath(
+            defaults.get(
+                "cache.filesystem.directory", _BUILTIN["cache.filesystem.directory"]
+            )
+        )
+    )
 
 
 def resolve_on_error(explicit: OnError | None) -> OnError:
     """Return the error policy: explicit > ``defaults['checkpoint.on_error']``."""
     if explicit is not None:
         return explicit
-    return cast(OnError, defaults["checkpoint.on_error"])
+    return cast(
+        OnError, defaults.get("checkpoint.on_error", _BUILTIN["checkpoint.on_error"])
+    )
 
 
 def resolve_pickle_protocol(explicit: int | None) -> int:
     """Return the pickle protocol: explicit > ``defaults['cache.pickle_protocol']``."""
     if explicit is not None:
         return explicit
-    return int(defaults["cache.pickle_protocol"])
+    return int(defaults.get("cache.pickle_protocol", _BUILTIN["cache.pickle_protocol"]))

@@ -175,7 +175,7 @@ class Store:
         try:
             with open(path, "rb") as file:
                 data = file.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return MISSING
         except OSError as err:
             raise StoreError(path, f"cannot read entry: {err}") from err
@@ -205,6 +205,13 @@ class Store:
             raise CorruptEntryError(str(path), "checksum mismatch")
         return bytes(payload)
 
+    def is_valid(self, function_id: str, key: str) -> bool:
+        """Return whether a complete, verified entry exists for *key* (never raises)."""
+        try:
+            return self.load(function_id, key) is not MISSING
+        except StoreError:
+            return False
+
     def contains(self, function_id: str, key: str) -> bool:
         """Return whether an entry file exists for *key* (not verified)."""
         return self.entry_path(function_id, key).is_file()
@@ -219,7 +226,7 @@ class Store:
         path = self.manifest_path(function_id, key)
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as err:
             raise StoreError(str(path), f"cannot read manifest: {err}") from err

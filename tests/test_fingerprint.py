@@ -1,0 +1,310 @@
+"""Tests for checkpointing._fingerprint."""
+
+# STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
+# ruff: noqa: SIM300
+
+from __future__ import annotations
+
+import importlib.metadata
+import itertools
+import os
+import sys
+import textwrap
+
+import pytest
+
+from checkpointing import FingerprintError, IncompleteFingerprintWarning
+from checkpointing._fingerprint import Fingerprint, fingerprint_function
+
+_names = itertools.count()
+
+BASE = '''
+SCALE = 2
+
+
+def helper(x):
+    """Scale x."""
+    return x * SCALE
+
+
+def f(x, y=1):
+    """Add the scaled x to y."""
+    total = helper(x) + y
+    return total
+'''
+
+
+@pytest.fixture
+def fingerprints(load_module, tmp_path):
+    """
+    Return ``fingerprints(*sources, function="f", **options)``.
+
+    Each source is one version of the same module: it is written to its own
+    directory, imported under one shared (fresh) module name and fingerprinted
+    right away, as a new process would see that version.
+    """
+
+    def fingerprint_versions(*sources, function="f", **options):
+        name = f"ckpt_fp_{os.getpid()}_{next(_names)}"
+        found = []
+        for index, source in enumerate(sources):
+            module = load_module(
+                textwrap.dedent(source), name=name, directory=tmp_path / f"v{index}"
+            )
+            found.append(fingerprint_function(getattr(module, function), **options))
+        return found, name
+
+    return fingerprint_versions
+
+
+def changed(old: Fingerprint, new: Fingerprint) -> list[str]:
+    """Names of the components whose digest differs (or that exist on one side)."""
+    names = old.components.keys() | new.components.keys()
+    return sorted(
+        n
+        for n in names
+        if getattr(old.components.get(n), "digest", None)
+        != getattr(new.components.get(n), "digest", None)
+    )
+
+
+class TestInvariance:
+    @pytest.mark.parametrize(
+        "edited",
+        [
+            pytest.param(
+                BASE.replace("return total", "return total  # done"), id="comment"
+            ),
+            pytest.param(
+                BASE.replace("helper(x) + y", "helper( x )+y"), id="whitespace"
+            ),
+            pytest.param(
+                BASE.replace("    total =", "\n\n    total ="), id="blank-lines"
+            ),
+            pytest.param("# header\n\n\n\n" + BASE, id="line-shift"),
+            pytest.param(
+                BASE.replace("def f(x, y=1):", "def f(\n    x,\n    y=1,\n):"),
+                id="reformatted-signature",
+            ),
+            pytest.param(
+                BASE.replace("return x * SCALE", "return (x * SCALE)  # same"),
+                id="callee-parentheses",
+            ),
+            pytest.param(
+                BASE.replace("def f(x, y=1):", "def f(x: int, y: int = 1) -> int:"),
+                id="annotations",
+            ),
+        ],
+    )
+    def test_formatting_edits_keep_the_fingerprint(self, fingerprints, edited):
+        """Comments, whitespace, blank lines, line shifts and annotations change nothing."""
+        (before, after), _ = fingerprints(BASE, edited)
+        assert [] == changed(before, after)
+        assert before.digest == after.digest
+
+    def test_root_default_value(self, fingerprints):
+        """The decorated function's defaults are not code: they enter through arguments."""
+        (before, after), _ = fingerprints(BASE, BASE.replace("y=1", "y=5"))
+        assert before.digest == after.digest
+
+    def test_deterministic(self, fingerprints):
+        """Fingerprinting one function twice gives equal fingerprints."""
+        (first,), name = fingerprints(BASE)
+        again = fingerprint_function(sys.modules[name].f)
+        assert first == again
+        assert 32 == len(first.digest)
+
+
+class TestDocstrings:
+    def test_docstring_edit_changes_only_docstring(self, fingerprints):
+        """Editing the docstring changes the docstring component and nothing else."""
+        edited = BASE.replace("Add the scaled x to y.", "Add y to the scaled x.")
+        (before, after), _ = fingerprints(BASE, edited)
+        assert ["docstring"] == changed(before, after)
+
+    def test_callee_docstring(self, fingerprints):
+        """Editing a callee's docstring changes only that callee's docstring component."""
+        (before, after), name = fingerprints(
+            BASE, BASE.replace("Scale x.", "Scale x up.")
+        )
+        assert [f"docstring:{name}:helper"] == changed(before, after)
+
+    def test_excluded_docstrings(self, fingerprints):
+        """With include_docstrings=False docstring edits are invisible."""
+        edited = BASE.replace("Add the scaled x to y.", "Other.").replace(
+            "Scale x.", "Up."
+        )
+        (before, after), _ = fingerprints(BASE, edited, include_docstrings=False)
+        assert before.digest == after.digest
+        assert not any(c.kind == "docstring" for c in before.components.values())
+
+
+class TestCodeChanges:
+    def test_body_edit(self, fingerprints):
+        """Editing the function body changes its source component."""
+        (before, after), _ = fingerprints(BASE, BASE.replace("+ y", "- y"))
+        assert ["source"] == changed(before, after)
+
+    def test_signature_edit(self, fingerprints):
+        """Renaming a parameter changes signature and source."""
+        edited = BASE.replace("def f(x, y=1)", "def f(x, z=1)").replace("+ y", "+ z")
+        (before, after), _ = fingerprints(BASE, edited)
+        assert ["signature", "source"] == changed(before, after)
+
+    def test_callee_edit(self, fingerprints):
+        """Editing a callee changes exactly callee:<module>:<qualname>."""
+        (before, after), name = fingerprints(
+            BASE, BASE.replace("x * SCALE", "x * SCALE + 1")
+        )
+        assert [f"callee:{name}:helper"] == changed(before, after)
+
+    def test_callee_default_edit(self, fingerprints):
+        """A callee's default values are part of its source and its defaults."""
+        source = BASE.replace("def helper(x):", "def helper(x, k=2):")
+        (before, after), name = fingerprints(source, source.replace("k=2", "k=3"))
+        expected = [f"callee:{name}:helper", f"defaults:{name}:helper"]
+        assert expected == changed(before, after)
+
+    def test_class_method_edit(self, fingerprints):
+        """Editing a method of a class the function uses changes that callee."""
+        source = """
+            class Model:
+                def predict(self, x):
+                    return x + 1
+
+
+            def f(x):
+                return Model().predict(x)
+        """
+        edited = source.replace("x + 1", "x + 2")
+        (before, after), name = fingerprints(source, edited)
+        assert [f"callee:{name}:Model.predict"] == changed(before, after)
+        assert f"class:{name}:Model" in before.components
+
+
+class TestValues:
+    def test_global_value_redigested_per_call(self, fingerprints):
+        """Changing a module attribute changes global:<module>:<name>, no re-import."""
+        (before,), name = fingerprints(BASE)
+        module = sys.modules[name]
+        module.SCALE = 3
+        after = fingerprint_function(module.f)
+        assert [f"global:{name}:SCALE"] == changed(before, after)
+        assert "3" == after.components[f"global:{name}:SCALE"].summary
+        module.SCALE = 2
+        assert before.digest == fingerprint_function(module.f).digest
+
+    def test_closure_cell(self, fingerprints):
+        """A closure's cell values are components; changing one changes it."""
+        source = """
+            def make(k):
+                def inner(x):
+                    return x * k
+                return inner
+
+
+            f = make(2)
+        """
+        (before,), name = fingerprints(source)
+        module = sys.modules[name]
+        module.f.__closure__[0].cell_contents = 5
+        after = fingerprint_function(module.f)
+        component = f"closure:{name}:make.<locals>.inner:k"
+        assert [component] == changed(before, after)
+        assert "5" == after.components[component].summary
+        assert before.digest != fingerprint_function(module.make(3)).digest
+
+    def test_numpy_global_modified_in_place(self, fingerprints):
+        """Writing into a global numpy array changes the fingerprint."""
+        pytest.importorskip("numpy")
+        source = """
+            import numpy
+
+            WEIGHTS = numpy.zeros(3)
+
+
+            def f(x):
+                return x * WEIGHTS.sum()
+        """
+        (before,), name = fingerprints(source)
+        module = sys.modules[name]
+        module.WEIGHTS[1] = 1.0
+        after = fingerprint_function(module.f)
+        assert [f"global:{name}:WEIGHTS"] == changed(before, after)
+
+
+class TestExternalCode:
+    def test_stdlib_and_packages_not_walked(self, fingerprints):
+        """Standard-library and installed callees add python/package:<dist>, not callees."""
+        source = """
+            import json
+            from os.path import join
+
+            import cloudpickle
+
+
+            def f(x):
+                return json.dumps(join("a", cloudpickle.dumps(x).hex()))
+        """
+        (fingerprint,), _ = fingerprints(source)
+        expected = {"docstring", "package:cloudpickle", "python", "signature", "source"}
+        assert expected == set(fingerprint.components)
+        package = fingerprint.components["package:cloudpickle"]
+        assert importlib.metadata.version("cloudpickle") == package.summary
+        assert "package" == package.kind
+
+    def test_not_a_function(self):
+        """A builtin has no fingerprint: FingerprintError names it."""
+        with pytest.raises(FingerprintError) as info:
+            fingerprint_function(len)
+        assert "builtins:len" == info.value.function
+
+
+class TestRecursion:
+    def test_self_recursion(self, fingerprints):
+        """A recursive function fingerprints without walking itself forever."""
+        source = """
+            def f(n):
+                return 1 if n <= 1 else n * f(n - 1)
+        """
+        (fingerprint,), _ = fingerprints(source)
+        assert not any(name.startswith("callee:") for name in fingerprint.components)
+
+    def test_mutual_recursion(self, fingerprints):
+        """Mutually recursive functions terminate and see each other's edits."""
+        source = """
+            def f(n):
+                return True if n == 0 else is_odd(n - 1)
+
+
+            def is_odd(n):
+                return False if n == 0 else f(n - 1)
+        """
+        edited = source.replace("return False if", "return bool(0) if")
+        (before, after), name = fingerprints(source, edited)
+        assert [f"callee:{name}:is_odd"] == changed(before, after)
+
+
+class TestFallbacks:
+    def test_source_edited_after_import(self, load_module, tmp_path):
+        """A file edited after import identifies the old code by bytecode, with a warning."""
+        name = f"ckpt_fp_stale_{os.getpid()}_{next(_names)}"
+        module = load_module(
+            "def f(x):\n    return x + 1\n", name=name, directory=tmp_path
+        )
+        (tmp_path / f"{name}.py").write_text("def f(x):\n    return x + 2\n")
+        with pytest.warns(
+            IncompleteFingerprintWarning, match="differs from the loaded code"
+        ):
+            fingerprint = fingerprint_function(module.f)
+        assert "<bytecode>" == fingerprint.components["source"].summary
+        assert fingerprint.components["source"].source is None
+
+    def test_lambda_uses_bytecode_silently(self):
+        """A lambda is identified by bytecode without a warning (lines may hold several)."""
+        fingerprint = fingerprint_function(lambda x: x + 1)
+        assert "<bytecode>" == fingerprint.components["source"].summary
+        other = fingerprint_function(lambda x: x + 2)
+        assert (
+            fingerprint.components["source"].digest != other.components["source"].digest
+        )

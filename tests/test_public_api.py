@@ -1,0 +1,190 @@
+"""Guards on the public surface: ``__all__``, ``__module__`` and the import graph."""
+
+# STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
+# ruff: noqa: SIM300
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import checkpointing
+
+PACKAGE_DIR = Path(checkpointing.__file__).parent
+
+#: Which private modules each module may import (STYLE.md §1.2). ``None`` means
+#: "any private module except those in the second set".
+ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
+    "_errors": frozenset(),
+    "_manifest": frozenset({"_errors"}),
+    "_digest": frozenset({"_errors"}),
+    "_serializers": frozenset({"_errors"}),
+    "_settings": frozenset({"_errors"}),
+    "_fingerprint": frozenset({"_errors", "_digest"}),
+    "_store": frozenset({"_errors", "_manifest"}),
+    "_explain": frozenset({"_errors", "_manifest"}),
+    "_decorator": None,
+    "_cli": frozenset({"_errors", "_store", "_explain", "_manifest"}),
+    "pytest_plugin": frozenset(),
+    "__main__": frozenset({"_cli"}),
+}
+#: Exported classes and functions (the rest are instances: MISSING, defaults).
+EXPORTED_CODE = [
+    name
+    for name in checkpointing.__all__
+    if isinstance(getattr(checkpointing, name), type)
+    or callable(getattr(checkpointing, name))
+]
+FORBIDDEN_FOR_ANY: dict[str, frozenset[str]] = {"_decorator": frozenset({"_cli"})}
+
+
+def _private_imports(path: Path) -> set[str]:
+    """Names of the package's private modules imported anywhere in *path*."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level > 0:
+                if node.module:  # from ._x import y
+                    found.add(node.module.split(".")[0])
+                else:  # from . import _x
+                    found.update(alias.name for alias in node.names)
+            elif node.module and node.module.split(".")[0] == "checkpointing":
+                parts = node.module.split(".")
+                if len(parts) > 1:  # from checkpointing._x import y
+                    found.add(parts[1])
+                else:  # from checkpointing import _x
+                    found.update(a.name for a in node.names if a.name.startswith("_"))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "checkpointing" and len(parts) > 1:
+                    found.add(parts[1])
+    return {name for name in found if name.startswith("_")}
+
+
+def _modules() -> list[str]:
+    return sorted(p.stem for p in PACKAGE_DIR.glob("*.py") if p.stem != "__init__")
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff RUF022 order: SCREAMING_CASE, then CamelCase, then the rest."""
+    if len(name) > 1 and name.isupper():
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+class TestAll:
+    def test_sorted(self):
+        """__all__ is sorted the way ruff's RUF022 (enabled by "RUF") requires."""
+        assert sorted(checkpointing.__all__, key=_isort_key) == checkpointing.__all__
+
+    def test_no_duplicates(self):
+        """__all__ names each object once."""
+        assert len(set(checkpointing.__all__)) == len(checkpointing.__all__)
+
+    def test_complete(self):
+        """Every public attribute of the package is in __all__, and every name exists."""
+        public = {
+            name
+            for name, value in vars(checkpointing).items()
+            if not name.startswith("_")
+            and not isinstance(value, ModuleType)
+            and name != "annotations"  # from __future__ import annotations
+        }
+        assert public == set(checkpointing.__all__)
+
+    @pytest.mark.parametrize("name", EXPORTED_CODE)
+    def test_public_module_name(self, name):
+        """Exported classes and functions report ``__module__ == "checkpointing"``."""
+        assert "checkpointing" == getattr(checkpointing, name).__module__
+
+    def test_only_instances_lack_code(self):
+        """The exports that are neither classes nor functions are the two singletons."""
+        assert ["MISSING", "defaults"] == sorted(
+            set(checkpointing.__all__) - set(EXPORTED_CODE)
+        )
+
+    def test_instances_have_public_reprs(self):
+        """Exported instances do not leak private module names in their repr."""
+        assert "MISSING" == repr(checkpointing.MISSING)
+        assert "checkpointing._" not in repr(checkpointing.defaults)
+
+    def test_version(self):
+        """__version__ is the installed distribution's version."""
+        assert importlib.metadata.version("checkpointing") == checkpointing.__version__
+
+    def test_unknown_attribute(self):
+        """Unknown attributes raise AttributeError naming the module."""
+        with pytest.raises(
+            AttributeError, match="'checkpointing' has no attribute 'nope'"
+        ):
+            checkpointing.nope  # noqa: B018
+
+
+class TestImportGraph:
+    def test_every_module_is_in_the_table(self):
+        """Each module of the package has a row in the import table."""
+        assert set(_modules()) == set(ALLOWED_IMPORTS)
+
+    @pytest.mark.parametrize("module", _modules())
+    def test_imports_stay_inside_the_table(self, module):
+        """A module imports only the private modules STYLE.md §1.2 allows it."""
+        imported = _private_imports(PACKAGE_DIR / f"{module}.py")
+        allowed = ALLOWED_IMPORTS.get(module, frozenset())
+        if allowed is None:
+            forbidden = FORBIDDEN_FOR_ANY.get(module, frozenset())
+            assert set() == imported & forbidden, (
+                f"{module} must not import {forbidden}"
+            )
+        else:
+            assert set() == imported - allowed, (
+                f"{module} imports {sorted(imported - allowed)}; "
+                f"allowed: {sorted(allowed) or 'no private modules'}"
+            )
+
+    def test_cli_never_reaches_user_code(self):
+        """_cli imports neither _decorator nor _fingerprint, even transitively."""
+        reached: set[str] = set()
+        pending = ["_cli"]
+        while pending:
+            module = pending.pop()
+            for imported in _private_imports(PACKAGE_DIR / f"{module}.py"):
+                if imported not in reached:
+                    reached.add(imported)
+                    pending.append(imported)
+        assert set() == reached & {"_decorator", "_fingerprint"}
+
+    def test_parser_sees_all_import_forms(self, tmp_path):
+        """The guard's parser finds relative, absolute and nested private imports."""
+        path = tmp_path / "sample.py"
+        path.write_text(
+            "from ._a import x\n"
+            "from . import _b\n"
+            "import checkpointing._c\n"
+            "from checkpointing._d import y\n"
+            "from checkpointing import _e, public\n"
+            "def f():\n"
+            "    from ._f import z\n"
+        )
+        assert {"_a", "_b", "_c", "_d", "_e", "_f"} == _private_imports(path)
+
+
+def test_errors_docstring_lists_every_class():
+    """The error tree in _errors' docstring names every exported exception and warning."""
+    doc = (PACKAGE_DIR / "_errors.py").read_text(encoding="utf-8").split('"""')[1]
+    exported = {
+        name
+        for name in checkpointing.__all__
+        if isinstance(getattr(checkpointing, name), type)
+        and issubclass(getattr(checkpointing, name), (Exception, Warning))
+    }
+    listed = set(re.findall(r"^\s*[*+-]\s+(\w+)", doc, flags=re.MULTILINE))
+    assert exported == listed

@@ -1,0 +1,413 @@
+"""Tests for checkpointing._store."""
+
+# STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
+# ruff: noqa: SIM300
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import checkpointing._store as store_module
+from checkpointing import MISSING, CorruptEntryError, Store, StoreError
+
+from .strategies import make_manifest
+
+KEY = "0123456789abcdef" * 2
+OTHER_KEY = "fedcba9876543210" * 2
+FID = "pkg.module.func"
+HEADER_SIZE = struct.calcsize("<4sHH16sQQ")
+
+
+def _save(
+    store: Store,
+    key: str = KEY,
+    payload: bytes = b"payload",
+    *,
+    blobs=None,
+    function_id: str = FID,
+    **fields,
+):
+    manifest = make_manifest(key=key, function_id=function_id, **fields)
+    return store.save(manifest, payload, blobs or {})
+
+
+def _files(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+class TestMissing:
+    def test_repr_and_falsiness(self):
+        """MISSING reads as MISSING and is falsy."""
+        assert "MISSING" == repr(MISSING)
+        assert not MISSING
+
+    def test_singleton(self):
+        """MISSING's type has exactly one instance."""
+        assert type(MISSING)() is MISSING
+
+
+class TestLoad:
+    def test_absent_entry(self, tmp_path):
+        """Loading a key that was never saved returns MISSING."""
+        assert Store(tmp_path / "cache").load(FID, KEY) is MISSING
+
+    def test_round_trip(self, tmp_path):
+        """A saved payload loads back byte for byte."""
+        store = Store(tmp_path)
+        _save(store, payload=b"\x00\x01 value")
+        assert b"\x00\x01 value" == store.load(FID, KEY)
+
+    @settings(
+        suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50
+    )
+    @given(st.binary(max_size=4096))
+    def test_round_trip_any_payload(self, tmp_path, payload):
+        """Every payload, empty included, loads back unchanged."""
+        store = Store(tmp_path)
+        _save(store, payload=payload)
+        assert payload == store.load(FID, KEY)
+
+    def test_root_below_a_file(self, tmp_path):
+        """A store whose root lies under a regular file has no entries."""
+        (tmp_path / "file").write_text("x")
+        store = Store(tmp_path / "file" / "cache")
+        assert [] == store.function_ids()
+        assert [] == store.manifests(FID)
+
+    def test_load_below_a_file_is_missing(self, tmp_path):
+        """Loading from a root under a regular file is a miss, not a read error."""
+        (tmp_path / "file").write_text("x")
+        assert Store(tmp_path / "file" / "cache").load(FID, KEY) is MISSING
+
+
+class TestVerify:
+    """Every kind of damage is detected by the header and checksum."""
+
+    def _entry(self, tmp_path):
+        store = Store(tmp_path)
+        path = _save(store, payload=b"some payload bytes")
+        return store, path
+
+    def test_truncated_header(self, tmp_path):
+        """A file shorter than the header is corrupt."""
+        store, path = self._entry(tmp_path)
+        path.write_bytes(path.read_bytes()[:10])
+        with pytest.raises(CorruptEntryError, match="truncated"):
+            store.load(FID, KEY)
+
+    def test_truncated_payload(self, tmp_path):
+        """A payload shorter than the header says is corrupt."""
+        store, path = self._entry(tmp_path)
+        path.write_bytes(path.read_bytes()[:-1])
+        with pytest.raises(CorruptEntryError, match="header says"):
+            store.load(FID, KEY)
+
+    def test_bad_magic(self, tmp_path):
+        """A file that does not start with the magic bytes is corrupt."""
+        store, path = self._entry(tmp_path)
+        path.write_bytes(b"XXXX" + path.read_bytes()[4:])
+        with pytest.raises(CorruptEntryError, match="not a checkpointing entry"):
+            store.load(FID, KEY)
+
+    def test_other_format_version(self, tmp_path):
+        """An entry written by another format version is refused."""
+        store, path = self._entry(tmp_path)
+        data = bytearray(path.read_bytes())
+        data[4:6] = struct.pack("<H", 99)
+        path.write_bytes(bytes(data))
+        with pytest.raises(CorruptEntryError, match="format 99"):
+            store.load(FID, KEY)
+
+    def test_swapped_entry(self, tmp_path):
+        """Another key's entry under this key's name is detected."""
+        store = Store(tmp_path)
+        _save(store, key=KEY, payload=b"one")
+        other = _save(store, key=OTHER_KEY, payload=b"two")
+        store.entry_path(FID, KEY).write_bytes(other.read_bytes())
+        with pytest.raises(
+            CorruptEntryError, match=f"holds the entry of key {OTHER_KEY}"
+        ):
+            store.load(FID, KEY)
+
+    @pytest.mark.parametrize("offset", [0, 1, 7, -1])
+    def test_flipped_payload_byte(self, tmp_path, offset):
+        """A single flipped payload bit fails the checksum."""
+        store, path = self._entry(tmp_path)
+        data = bytearray(path.read_bytes())
+        data[HEADER_SIZE + offset if offset >= 0 else offset] ^= 0x01
+        path.write_bytes(bytes(data))
+        with pytest.raises(CorruptEntryError, match="checksum mismatch"):
+            store.load(FID, KEY)
+
+    def test_corrupt_is_a_store_error(self, tmp_path):
+        """CorruptEntryError is a StoreError carrying the entry path."""
+        store, path = self._entry(tmp_path)
+        path.write_bytes(b"")
+        with pytest.raises(StoreError) as info:
+            store.load(FID, KEY)
+        assert str(path) == info.value.path
+
+
+class TestSave:
+    def test_layout(self, tmp_path):
+        """An entry is a .ckpt value, a .json manifest, blobs and a CACHEDIR.TAG."""
+        root = tmp_path / "cache"
+        store = Store(root)
+        blob = "ab" + "c" * 30
+        returned = _save(store, blobs={blob: "def f(): pass"})
+        expected = [
+            ".blobs/ab/" + blob + ".txt",
+            "CACHEDIR.TAG",
+            f"{FID}/{KEY}.ckpt",
+            f"{FID}/{KEY}.json",
+        ]
+        assert expected == _files(root)
+        assert store.entry_path(FID, KEY) == returned
+        assert (
+            (root / "CACHEDIR.TAG")
+            .read_bytes()
+            .startswith(b"Signature: 8a477f597d28d172789f06886806bc55")
+        )
+
+    def test_root_is_private(self, tmp_path):
+        """A new cache root is created without group or other permissions."""
+        root = tmp_path / "cache"
+        _save(Store(root))
+        assert 0 == stat.S_IMODE(root.stat().st_mode) & 0o077
+
+    def test_manifest_read_back(self, tmp_path):
+        """manifest() returns what save() wrote."""
+        store = Store(tmp_path)
+        manifest = make_manifest(key=KEY)
+        store.save(manifest, b"v", {})
+        assert manifest == store.manifest(FID, KEY)
+
+    def test_blobs(self, tmp_path):
+        """Blobs are content-addressed text; unknown blobs read as None."""
+        store = Store(tmp_path)
+        digest = "1" * 32
+        _save(store, blobs={digest: "text ü"})
+        assert "text ü" == store.blob(digest)
+        assert store.blob("2" * 32) is None
+
+    def test_existing_blob_kept(self, tmp_path):
+        """A blob already on disk is not rewritten."""
+        store = Store(tmp_path)
+        digest = "1" * 32
+        _save(store, blobs={digest: "first"})
+        _save(store, key=OTHER_KEY, blobs={digest: "second"})
+        assert "first" == store.blob(digest)
+
+    def test_overwrite(self, tmp_path):
+        """Saving a key again replaces its value."""
+        store = Store(tmp_path)
+        _save(store, payload=b"old")
+        _save(store, payload=b"new")
+        assert b"new" == store.load(FID, KEY)
+
+    def test_no_temporary_files_remain(self, tmp_path):
+        """After a save no .tmp file is left anywhere."""
+        store = Store(tmp_path)
+        _save(store)
+        assert [] == [p for p in _files(tmp_path) if p.endswith(".tmp")]
+
+    def test_fsync(self, tmp_path, monkeypatch):
+        """With fsync=True every written file is fsynced before the rename."""
+        synced = []
+        real_fsync = os.fsync
+
+        def counting_fsync(fd):
+            synced.append(fd)
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", counting_fsync)
+        store = Store(tmp_path / "cache", fsync=True)
+        _save(store)
+        # CACHEDIR.TAG, the value and the manifest.
+        assert 3 == len(synced)
+
+    def test_replace_failure_leaves_nothing(self, tmp_path, monkeypatch):
+        """A failing rename raises StoreError and leaves no entry and no temp file."""
+        store = Store(tmp_path)
+        store.root.mkdir(exist_ok=True)
+
+        def failing_replace(source, target):
+            raise OSError("disk on fire")
+
+        monkeypatch.setattr(store_module, "_replace", failing_replace)
+        with pytest.raises(StoreError, match="disk on fire") as info:
+            _save(store)
+        assert isinstance(info.value.__cause__, OSError)
+        assert [] == _files(tmp_path)
+
+    def test_manifest_written_last(self, tmp_path, monkeypatch):
+        """When the manifest write fails, the value is there but no manifest claims it."""
+        store = Store(tmp_path)
+        store.root.mkdir(exist_ok=True)
+        real_replace = store_module._replace
+
+        def replace_except_json(source, target):
+            if str(target).endswith(".json"):
+                raise OSError("no manifest for you")
+            real_replace(source, target)
+
+        monkeypatch.setattr(store_module, "_replace", replace_except_json)
+        with pytest.raises(StoreError):
+            _save(store)
+        assert store.manifest(FID, KEY) is None
+        assert [] == store.manifests(FID)
+        assert [f"{FID}/{KEY}.ckpt"] == _files(tmp_path)
+
+    def test_root_below_a_file(self, tmp_path):
+        """Saving under a regular file raises StoreError."""
+        (tmp_path / "file").write_text("x")
+        with pytest.raises(StoreError, match="cannot write entry"):
+            _save(Store(tmp_path / "file" / "cache"))
+
+    def test_non_hex_key(self, tmp_path):
+        """A key that is not hex is refused with StoreError."""
+        with pytest.raises(StoreError, match="invalid key"):
+            _save(Store(tmp_path), key="z" * 32)
+
+
+class TestNames:
+    @pytest.mark.parametrize(
+        "name", ["", ".", "..", ".hidden", "a/b", "a\\b", "a\0b", "x" * 201]
+    )
+    def test_unsafe_function_ids(self, tmp_path, name):
+        """Names that could escape or hide in the store are refused."""
+        store = Store(tmp_path)
+        with pytest.raises(StoreError, match="invalid function name"):
+            store.entry_path(name, KEY)
+        with pytest.raises(StoreError, match="invalid function name"):
+            store.clear(name)
+
+    @pytest.mark.parametrize("key", ["", "../x", ".k"])
+    def test_unsafe_keys(self, tmp_path, key):
+        """Keys that could escape the function directory are refused."""
+        with pytest.raises(StoreError, match="invalid key name"):
+            Store(tmp_path).load(FID, key)
+
+    def test_unsafe_blob(self, tmp_path):
+        """Blob digests are checked like other names."""
+        with pytest.raises(StoreError, match="invalid blob name"):
+            Store(tmp_path).blob("../../etc/passwd")
+
+    def test_repr(self, tmp_path):
+        """A store shows its root."""
+        assert f"Store({str(tmp_path)!r})" == repr(Store(tmp_path))
+
+
+class TestListing:
+    def test_function_ids_sorted_without_hidden(self, tmp_path):
+        """function_ids lists function directories sorted, skipping dot directories."""
+        store = Store(tmp_path)
+        for fid in ["b.f", "a.g", "c.h"]:
+            _save(store, function_id=fid, blobs={"1" * 32: "x"})
+        store.quarantine("c.h", KEY)
+        assert ["a.g", "b.f", "c.h"] == store.function_ids()
+
+    def test_function_ids_of_missing_root(self, tmp_path):
+        """A store whose root does not exist lists nothing."""
+        assert [] == Store(tmp_path / "nope").function_ids()
+
+    def test_manifests_oldest_first_skipping_damaged(self, tmp_path):
+        """manifests() returns readable manifests by creation time."""
+        store = Store(tmp_path)
+        _save(store, key=OTHER_KEY, created_at=20.0)
+        _save(store, key=KEY, created_at=10.0)
+        third = "2" * 32
+        _save(store, key=third, created_at=30.0)
+        store.manifest_path(FID, third).write_text("{broken")
+        assert [KEY, OTHER_KEY] == [m.key for m in store.manifests(FID)]
+        assert 3 == len(list(store.iter_manifest_files(FID)))
+
+    def test_manifest_absent_and_corrupt(self, tmp_path):
+        """manifest() returns None when absent and raises when damaged."""
+        store = Store(tmp_path)
+        assert store.manifest(FID, KEY) is None
+        _save(store)
+        store.manifest_path(FID, KEY).write_text("{broken")
+        with pytest.raises(CorruptEntryError):
+            store.manifest(FID, KEY)
+
+    def test_contains(self, tmp_path):
+        """contains() tells whether an entry file exists."""
+        store = Store(tmp_path)
+        assert not store.contains(FID, KEY)
+        _save(store)
+        assert store.contains(FID, KEY)
+
+    def test_size_bytes(self, tmp_path):
+        """size_bytes() sums the files of one function; 0 when absent."""
+        store = Store(tmp_path)
+        assert 0 == store.size_bytes(FID)
+        _save(store, payload=b"x" * 100)
+        expected = sum(p.stat().st_size for p in (tmp_path / FID).iterdir())
+        assert expected == store.size_bytes(FID)
+        assert HEADER_SIZE + 100 < expected
+
+
+class TestRemoving:
+    def test_quarantine(self, tmp_path):
+        """quarantine() moves entry and manifest into .quarantine."""
+        store = Store(tmp_path)
+        _save(store)
+        moved = store.quarantine(FID, KEY)
+        assert moved is not None
+        assert tmp_path / ".quarantine" == moved.parent
+        assert moved.name.endswith(f"{KEY}.ckpt")
+        assert 2 == len(list(moved.parent.iterdir()))
+        assert not store.contains(FID, KEY)
+        assert store.manifest(FID, KEY) is None
+
+    def test_quarantine_nothing(self, tmp_path):
+        """quarantine() of an absent entry returns None."""
+        assert Store(tmp_path).quarantine(FID, KEY) is None
+
+    def test_delete(self, tmp_path):
+        """delete() removes one entry and reports whether it existed."""
+        store = Store(tmp_path)
+        _save(store)
+        _save(store, key=OTHER_KEY)
+        assert store.delete(FID, KEY)
+        assert not store.delete(FID, KEY)
+        assert store.contains(FID, OTHER_KEY)
+
+    def test_clear_one_function(self, tmp_path):
+        """clear(fid) deletes that function's entries and temp files and counts entries."""
+        store = Store(tmp_path)
+        _save(store)
+        _save(store, key=OTHER_KEY)
+        _save(store, function_id="other.func")
+        (tmp_path / FID / f".{KEY}.ckpt.123.tmp").write_bytes(b"partial")
+        assert 2 == store.clear(FID)
+        assert not (tmp_path / FID).exists()
+        assert ["other.func"] == store.function_ids()
+
+    def test_clear_all(self, tmp_path):
+        """clear() deletes the entries of every function."""
+        store = Store(tmp_path)
+        _save(store)
+        _save(store, function_id="other.func")
+        assert 2 == store.clear()
+        assert [] == store.function_ids()
+        assert 0 == store.clear()
+
+    def test_clear_keeps_foreign_files(self, tmp_path):
+        """Files clear() does not own stay, and so does their directory."""
+        store = Store(tmp_path)
+        _save(store)
+        (tmp_path / FID / "notes.txt").write_text("mine")
+        assert 1 == store.clear(FID)
+        assert (tmp_path / FID / "notes.txt").exists()
+
+    def test_clear_missing(self, tmp_path):
+        """Clearing a function without entries deletes nothing."""
+        assert 0 == Store(tmp_path / "nope").clear(FID)
