@@ -146,6 +146,22 @@ class TestExplain:
         assert "d" * 32 == _call(stored=[older, newer]).compared_with
         assert "d" * 32 == _call(stored=[newer, older]).compared_with
 
+    def test_fewest_differences_within_a_rule(self):
+        """Among entries with the same code, the one with the fewest argument changes wins."""
+        y_1 = ArgumentRecord("c" * 32, "1")
+        y_2 = ArgumentRecord("d" * 32, "2")
+        newer_far = make_manifest(
+            key="c" * 32, arguments_digest="0" * 32,
+            components={"source": SOURCE}, arguments={"x": X_2, "y": y_2}, created_at=20.0,
+        )  # fmt: skip
+        older_near = make_manifest(
+            key="d" * 32, arguments_digest="1" * 32,
+            components={"source": SOURCE}, arguments={"x": X_2, "y": y_1}, created_at=10.0,
+        )  # fmt: skip
+        actual = _call(arguments={"x": X_1, "y": y_1}, stored=[newer_far, older_near])
+        assert "d" * 32 == actual.compared_with
+        assert ["argument:x"] == [c.component for c in actual.changes]
+
     def test_fewest_differences(self):
         """With neither code nor arguments shared, the least different entry wins."""
         far = make_manifest(
@@ -265,7 +281,7 @@ class TestExplanation:
         assert hit.hit
         assert "hit" == hit.summary()
         assert "hit" == str(hit)
-        assert "hit: hit\n  compared with entry k" == hit.render()
+        assert "hit: entry k" == hit.render()
 
     def test_summary_without_changes(self):
         """A miss without changes is summarized by its cause."""
@@ -296,7 +312,7 @@ class TestExplanation:
         doc = Change("docstring", "docstring", "changed")
         miss = Explanation("miss", CODE_CHANGED, (doc,))
         assert miss.docstring_only
-        assert miss.summary().endswith("[docstring only]")
+        assert miss.summary().endswith("docstring changed (docstring only)")
         assert miss.render().startswith("miss: code changed (docstring only)")
         assert not Explanation("miss", FIRST_CALL).docstring_only
         mixed = Explanation("miss", CODE_CHANGED, (doc, *self._changes(1)))

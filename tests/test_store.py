@@ -63,6 +63,13 @@ class TestLoad:
         _save(store, payload=b"\x00\x01 value")
         assert b"\x00\x01 value" == store.load(FID, KEY)
 
+    def test_round_trip_large_payload(self, tmp_path):
+        """A payload above the small-read threshold (1 MiB) loads back unchanged."""
+        store = Store(tmp_path)
+        payload = bytes(range(256)) * (5 * 4096 + 3)  # ~5 MiB, not a round size
+        _save(store, payload=payload)
+        assert payload == store.load(FID, KEY)
+
     @settings(
         suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50
     )

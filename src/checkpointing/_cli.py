@@ -48,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CheckpointingError as err:
         sys.stderr.write(f"checkpointing: error: {err}\n")
         return 1
+    except BrokenPipeError:
+        # ``inspect | head`` closed the pipe: stop quietly, as Unix tools do.
+        # Point stdout at devnull so the interpreter's final flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -217,7 +223,8 @@ def _inspect(args: argparse.Namespace) -> int:
         return 0
     for fid in ids:
         entries = [m for m in manifests if m.function_id == fid]
-        print(f"{fid}  ({len(entries)} entries, {_size(store.size_bytes(fid))})")
+        noun = "entry" if len(entries) == 1 else "entries"
+        print(f"{fid}  ({len(entries)} {noun}, {_size(store.size_bytes(fid))})")
         for m in entries:
             print(
                 f"  {m.key[:12]}  {_when(m.created_at)}  computed in {m.compute_seconds:.3g} s, "

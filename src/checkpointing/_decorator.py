@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import importlib.metadata
 import inspect
 import logging
 import os
@@ -104,6 +103,8 @@ def _function_id(func: Callable[..., Any]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _library_version() -> str:
+    import importlib.metadata  # ~30 ms: only when the first entry is written
+
     try:
         return importlib.metadata.version("checkpointing")
     except importlib.metadata.PackageNotFoundError:
@@ -124,6 +125,9 @@ class Checkpointed(Generic[P, R]):
     """
 
     __wrapped__: Callable[P, R]
+    # Set by functools.update_wrapper; declared for type checkers.
+    __name__: str
+    __qualname__: str
 
     def __init__(
         self,
@@ -352,7 +356,7 @@ class Checkpointed(Generic[P, R]):
             raw = plan.store.load(plan.function_id, plan.key)
             if raw is MISSING:
                 return plan, MISSING, None
-            value = plan.serializer.loads(cast(bytes, raw))
+            value = plan.serializer.loads(cast(memoryview, raw))
         except (CorruptEntryError, SerializationError) as err:
             # Damaged, swapped, or written by an incompatible library version:
             # never an exception to the caller; move it aside and recompute.

@@ -147,16 +147,15 @@ class Explanation:
             return self.cause
         names = ", ".join(c.describe() for c in self.changes[:3])
         more = f" (+{len(self.changes) - 3} more)" if len(self.changes) > 3 else ""
-        suffix = " [docstring only]" if self.docstring_only else ""
-        return f"{self.cause}: {names}{more}{suffix}"
+        return f"{self.cause}: {names}{more}"
 
     def render(self) -> str:
         """Return a multi-line, human-readable explanation."""
-        lines = [
-            f"{self.status}: {self.cause}"
-            + (" (docstring only)" if self.docstring_only else "")
-        ]
-        if self.compared_with:
+        if self.status == "hit":
+            return f"hit: entry {self.key}"
+        docstring_only = " (docstring only)" if self.docstring_only else ""
+        lines = [f"miss: {self.cause}{docstring_only}"]
+        if self.compared_with and self.compared_with != self.key:
             lines.append(f"  compared with entry {self.compared_with}")
         lines.extend(f"  - {change.describe()}" for change in self.changes)
         return "\n".join(lines)
@@ -215,19 +214,18 @@ def explain(
     if not stored:
         return Explanation("miss", FIRST_CALL, (), key, None)
     newest_first = sorted(stored, key=lambda m: m.created_at, reverse=True)
-    nearest = next(
-        (m for m in newest_first if m.arguments_digest == arguments_digest), None
-    )
-    if nearest is None:
-        nearest = next((m for m in newest_first if m.fingerprint == fingerprint), None)
-    if nearest is None:
-        nearest = min(
-            newest_first,
-            key=lambda m: (
-                len(diff_components(m.components, components))
-                + len(diff_arguments(m.arguments, arguments))
-            ),
+
+    def differences(m: Manifest) -> int:
+        return len(diff_components(m.components, components)) + len(
+            diff_arguments(m.arguments, arguments)
         )
+
+    # Within each rule the entry with the fewest differences wins (min() keeps
+    # the first, i.e. the newest, on ties): in a grid search the reason then
+    # names the one parameter that changed, not the distance to the last point.
+    same_arguments = [m for m in newest_first if m.arguments_digest == arguments_digest]
+    same_code = [m for m in newest_first if m.fingerprint == fingerprint]
+    nearest = min(same_arguments or same_code or newest_first, key=differences)
     code_changes = diff_components(nearest.components, components)
     argument_changes = diff_arguments(nearest.arguments, arguments)
     if code_changes and argument_changes:

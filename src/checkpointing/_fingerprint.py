@@ -37,7 +37,6 @@ import dis
 import enum
 import functools
 import importlib
-import importlib.metadata
 import importlib.util
 import inspect
 import linecache
@@ -378,6 +377,8 @@ def _module_location(module: ModuleType | None) -> str | None:
 @functools.cache
 def _package_origin(top: str) -> _Origin:
     """Map a top-level import name to its distribution and version."""
+    import importlib.metadata  # ~30 ms: only once a package is reached
+
     try:
         return _Origin("package", top, importlib.metadata.version(top))
     except (importlib.metadata.PackageNotFoundError, ValueError):
@@ -394,6 +395,8 @@ def _package_origin(top: str) -> _Origin:
 
 @functools.lru_cache(maxsize=1)
 def _packages_distributions() -> Mapping[str, list[str]]:
+    import importlib.metadata
+
     # Scans every installed distribution's RECORD: slow, so only on demand.
     return importlib.metadata.packages_distributions()
 

@@ -35,8 +35,11 @@ class Serializer(Protocol):
         """Return *value* as bytes; raise :class:`SerializationError` on failure."""
         ...
 
-    def loads(self, data: bytes) -> Any:
-        """Return the value encoded in *data*; raise :class:`SerializationError`."""
+    def loads(self, data: bytes | memoryview) -> Any:
+        """Return the value encoded in *data* (bytes or a read-only view of them).
+
+        Raise :class:`SerializationError` on failure.
+        """
         ...
 
 
@@ -83,7 +86,7 @@ class CloudpickleSerializer:
                 self.name, f"cannot pickle a {type(value).__qualname__}: {err}"
             ) from err
 
-    def loads(self, data: bytes) -> Any:
+    def loads(self, data: bytes | memoryview) -> Any:
         """Unpickle *data*; raise :class:`SerializationError` on failure."""
         try:
             return pickle.loads(data)

@@ -25,6 +25,7 @@ knows nothing about functions: ``function_id`` and ``key`` are opaque names.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import struct
 import tempfile
@@ -94,6 +95,49 @@ def _check_name(name: str, what: str) -> str:
     return name
 
 
+_SMALL_READ: Final = 1 << 20
+
+
+def _read_file(path: str) -> bytes | bytearray:
+    """
+    Read a whole file with the fewest system calls.
+
+    ``os.open`` + ``os.read`` is about twice as fast as ``open().read()`` for
+    the small files of a cache hit; large files are read into one
+    preallocated buffer (no intermediate copies).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(fd).st_size
+        if size < _SMALL_READ:
+            data = os.read(fd, size + 1)
+            # Entries are replaced, never rewritten in place, so a short read is
+            # a damaged file (the checksum says so) and a long one a grown file.
+            return data + _read_rest(fd) if len(data) > size else data
+        buffer = bytearray(size)
+        view = memoryview(buffer)
+        with io.FileIO(fd, "r", closefd=False) as file:
+            filled = 0
+            while filled < size:
+                count = file.readinto(view[filled:])
+                if not count:
+                    break
+                filled += count
+            extra = file.read(1)  # the file grew since fstat: read the rest
+        if extra:
+            return bytes(buffer[:filled]) + extra + _read_rest(fd)
+        return buffer if filled == size else buffer[:filled]
+    finally:
+        os.close(fd)
+
+
+def _read_rest(fd: int) -> bytes:
+    parts = []
+    while chunk := os.read(fd, _SMALL_READ):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def _replace(source: str, target: Path) -> None:
     """:func:`os.replace`, retried briefly where Windows reports a file in use."""
     attempt = 0
@@ -151,9 +195,9 @@ class Store:
         )
 
     # -- reading -------------------------------------------------------------
-    def load(self, function_id: str, key: str) -> bytes | _Missing:
+    def load(self, function_id: str, key: str) -> memoryview | _Missing:
         """
-        Return the verified payload bytes of an entry, or :data:`MISSING`.
+        Return the verified payload of an entry (a zero-copy view), or :data:`MISSING`.
 
         Args:
             function_id: The function's directory name.
@@ -173,15 +217,14 @@ class Store:
             checked.add(_check_name(key, "key"))
         path = os.path.join(self._root_text, function_id, key + _ENTRY_SUFFIX)
         try:
-            with open(path, "rb") as file:
-                data = file.read()
+            data = _read_file(path)
         except (FileNotFoundError, NotADirectoryError):
             return MISSING
         except OSError as err:
             raise StoreError(path, f"cannot read entry: {err}") from err
         return self._verify(path, key, data)
 
-    def _verify(self, path: str, key: str, data: bytes) -> bytes:
+    def _verify(self, path: str, key: str, data: bytes | bytearray) -> memoryview:
         if len(data) < _HEADER.size:
             raise CorruptEntryError(str(path), "truncated entry header")
         magic, version, _flags, stored_key, length, checksum = _HEADER.unpack_from(data)
@@ -203,7 +246,7 @@ class Store:
             )
         if xxhash.xxh3_64_intdigest(payload) != checksum:
             raise CorruptEntryError(str(path), "checksum mismatch")
-        return bytes(payload)
+        return payload  # a view: no copy of a large payload
 
     def is_valid(self, function_id: str, key: str) -> bool:
         """Return whether a complete, verified entry exists for *key* (never raises)."""
