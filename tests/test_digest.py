@@ -41,6 +41,18 @@ from .strategies import (
 )
 
 
+class TestOrderedDict:
+    def test_order_matters(self):
+        """OrderedDicts in another order are unequal, so they digest differently."""
+        from collections import OrderedDict
+
+        first = OrderedDict([("a", 1), ("b", 2)])
+        second = OrderedDict([("b", 2), ("a", 1)])
+        assert digest_value(first) != digest_value(second)
+        assert digest_value(first) == digest_value(OrderedDict([("a", 1), ("b", 2)]))
+        assert digest_value(first) != digest_value(dict(first))
+
+
 class Color(enum.Enum):
     RED = 1
     GREEN = 2

@@ -308,3 +308,53 @@ class TestFallbacks:
         assert (
             fingerprint.components["source"].digest != other.components["source"].digest
         )
+
+
+_EXTENSION_SOURCE = """
+#include <Python.h>
+static PyObject* scale(PyObject* self, PyObject* arg) {
+    return PyLong_FromLong(PyLong_AsLong(arg) * FACTOR);
+}
+static PyMethodDef methods[] = {{"scale", scale, METH_O, "scale"}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "NAME", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_NAME(void) { return PyModule_Create(&mod); }
+"""
+
+
+def _build_extension(directory, name: str, factor: int) -> None:
+    """Compile a one-function C extension module *name* into *directory*."""
+    import subprocess
+    import sysconfig
+
+    source = directory / f"{name}.c"
+    source.write_text(_EXTENSION_SOURCE.replace("NAME", name))
+    target = directory / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}"
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", f"-DFACTOR={factor}",
+         f"-I{sysconfig.get_paths()['include']}", "-o", str(target), str(source)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+class TestExtensions:
+    def test_project_extension_file_is_a_component(self, load_module, tmp_path):
+        """A C extension in the project is identified by its file's bytes: a rebuild reruns."""
+        import shutil
+
+        if shutil.which("gcc") is None:
+            pytest.skip("needs a C compiler")
+        name = f"ckpt_ext_{os.getpid()}_{next(_names)}"
+        sys.path.insert(0, str(tmp_path))
+        try:
+            _build_extension(tmp_path, name, 2)
+            caller = load_module(
+                f"import {name}\n\ndef f(x):\n    return {name}.scale(x)\n"
+            )
+            before = fingerprint_function(caller.f)
+            assert 6 == caller.f(3)
+            _build_extension(tmp_path, name, 5)  # rebuilt with other behaviour
+            after = fingerprint_function(caller.f)
+        finally:
+            sys.path.remove(str(tmp_path))
+            sys.modules.pop(name, None)
+        assert [f"extension:{name}"] == changed(before, after)

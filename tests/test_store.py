@@ -407,6 +407,18 @@ class TestRemoving:
         assert [] == store.function_ids()
         assert 0 == store.clear()
 
+    def test_clear_all_removes_blobs_and_quarantine(self, tmp_path):
+        """clear() also deletes kept sources and quarantined entries; clear(fid) keeps blobs."""
+        store = Store(tmp_path)
+        _save(store, blobs={"b" * 32: "def f(): pass"})
+        _save(store, function_id="other.func")
+        store.quarantine("other.func", KEY)
+        store.clear(FID)
+        assert "def f(): pass" == store.blob("b" * 32)
+        store.clear()
+        assert store.blob("b" * 32) is None
+        assert not (tmp_path / ".quarantine").exists()
+
     def test_clear_keeps_foreign_files(self, tmp_path):
         """Files clear() does not own stay, and so does their directory."""
         store = Store(tmp_path)

@@ -322,5 +322,5 @@ def _clear(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"deleted": count}))
     else:
-        print(f"deleted {count} entries")
+        print(f"deleted {count} {'entry' if count == 1 else 'entries'}")
     return 0

@@ -15,6 +15,7 @@ fast paths are consulted only when the module is already in ``sys.modules``.
 
 from __future__ import annotations
 
+import collections
 import copyreg
 import enum
 import inspect
@@ -150,11 +151,13 @@ def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
         text = f"<{type(value).__qualname__} (repr failed)>"
     shape = getattr(value, "shape", None)
     if isinstance(shape, tuple) and not isinstance(value, type):
-        # numpy/pandas reprs elide the middle; say the shape and dtype up front.
-        text = (
-            f"<{type(value).__name__} shape={shape!r} dtype={getattr(value, 'dtype', '?')}> "
-            + (" ".join(text.split()))
-        )
+        # numpy/pandas reprs elide the middle; say the shape and dtype up front,
+        # then the first values (enough to tell two arrays apart by eye).
+        head = " ".join(text.split())
+        if len(head) > 60:
+            head = head[:57] + "..."
+        dtype = getattr(value, "dtype", "?")
+        text = f"<{type(value).__name__} shape={shape!r} dtype={dtype}> {head}"
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
@@ -233,6 +236,11 @@ class _Encoder:
             return
         if isinstance(value, ModuleType):
             self._tag(b"M", value.__name__.encode())
+            return
+        if isinstance(value, collections.OrderedDict):
+            # Order is part of OrderedDict equality (unlike dict): keep it.
+            self._tag(b"O", _type_name(cls).encode())
+            self._sequence(b"l", list(value.items()), depth)
             return
         if isinstance(value, (bytearray, memoryview)):
             self._tag(b"y" if isinstance(value, memoryview) else b"Y", bytes(value))

@@ -112,8 +112,8 @@ class Component:
         name: Stable component name, e.g. ``"source"``, ``"callee:helpers:scale"``,
             ``"global:helpers:SCALE"``, ``"package:numpy"``.
         kind: ``source``, ``docstring``, ``signature``, ``callee``, ``defaults``,
-            ``global``, ``closure``, ``class``, ``attribute``, ``package`` or
-            ``python``.
+            ``global``, ``closure``, ``class``, ``attribute``, ``extension``,
+            ``package`` or ``python``.
         digest: 32-character lowercase hex digest (xxh3_128).
         summary: Short readable form (value repr, version), may be ``""``.
         source: Normalized source text for ``source``/``callee`` components.
@@ -218,6 +218,13 @@ def merge_fingerprints(first: Fingerprint, second: Fingerprint | None) -> Finger
     return Fingerprint(_components_digest(components), components)
 
 
+# How far code is looked for inside arguments (containers and attributes).
+_ARGUMENT_SCAN_DEPTH: Final = 3
+_ARGUMENT_SCAN_ITEMS: Final = 100
+_DATA_MODULES: Final = frozenset(
+    {"numpy", "pandas", "polars", "pyarrow", "torch", "scipy", "xarray", "jax"}
+)
+
 _PLAIN_TYPES: Final = frozenset(
     {int, float, str, bytes, bool, complex, type(None), bytearray, range, slice}
 )
@@ -229,15 +236,12 @@ def _code_roots(value: object, roots: list[object], depth: int) -> None:
     if cls in _PLAIN_TYPES:
         return
     if cls in (list, tuple, set, frozenset, dict):
-        if depth >= 2:
+        if depth >= _ARGUMENT_SCAN_DEPTH:
             return
         items: Iterable[object] = (
             value.values() if isinstance(value, dict) else value  # type: ignore[assignment]
         )
-        for count, item in enumerate(items):
-            if count >= 100:
-                break
-            _code_roots(item, roots, depth + 1)
+        _code_roots_in(items, roots, depth)
         return
     if isinstance(value, (FunctionType, type, MethodType, functools.partial)):
         roots.append(value)
@@ -249,6 +253,23 @@ def _code_roots(value: object, roots: list[object], depth: int) -> None:
         return
     if _object_origin(cls).kind == "project":
         roots.append(cls)
+    # Code held in attributes: a pipeline object holding a model whose method is
+    # project code, or a library object (sklearn's FunctionTransformer) holding a
+    # project function. Array-like data types carry no code: skip them cheaply.
+    if (
+        depth < _ARGUMENT_SCAN_DEPTH
+        and cls.__module__.partition(".")[0] not in _DATA_MODULES
+    ):
+        state = getattr(value, "__dict__", None)
+        if isinstance(state, dict):
+            _code_roots_in(state.values(), roots, depth)
+
+
+def _code_roots_in(items: Iterable[object], roots: list[object], depth: int) -> None:
+    for count, item in enumerate(items):
+        if count >= _ARGUMENT_SCAN_ITEMS:
+            break
+        _code_roots(item, roots, depth + 1)
 
 
 def _components_digest(components: Mapping[str, Component]) -> str:
@@ -978,11 +999,13 @@ def _digest_or_type(value: object, name: str, reader: str) -> str:
         return digest_value(value, parameter=name)
     except ArgumentDigestError as err:
         if reader:
+            cause = err.__cause__ or err
             _warn_once(
                 name,
-                f"{name} (read by {reader}) cannot be digested ({err}); it is "
-                "identified by its type only, so changes to its value do not "
-                "cause a rerun",
+                f"{name} (read by {reader}) is a {err.type_name} that cannot be "
+                f"digested ({cause}); it is identified by its type only, so changes "
+                "to its value do not cause a rerun (give its class a "
+                "__checkpoint_digest__ method to digest it)",
             )
         return _text_digest(f"<type {function_name(type(value))}>")
 
@@ -1290,11 +1313,10 @@ class _Walker:
                 self._follow_code_object(wrapped, via=via)
         elif isinstance(obj, type):
             origin = _object_origin(obj)
-            if origin.kind == "project":
-                if self._once(obj):
-                    self._queue.append(functools.partial(self._class, obj))
-            else:
+            if origin.kind != "project":
                 self._external(origin)
+            elif not self._extension(obj.__module__) and self._once(obj):
+                self._queue.append(functools.partial(self._class, obj))
         elif isinstance(obj, MethodType):
             self._follow_code_object(obj.__func__, via=via)
             if not isinstance(obj.__self__, type):
@@ -1304,7 +1326,11 @@ class _Walker:
         elif isinstance(obj, functools.partial):
             self._follow_code_object(obj.func, via=via)
         elif isinstance(obj, BuiltinFunctionType):
-            self._external(_object_origin(obj))
+            origin = _object_origin(obj)
+            if origin.kind == "project":
+                self._extension(getattr(obj, "__module__", None) or "")
+            else:
+                self._external(origin)
         else:
             wrapped = getattr(obj, "__wrapped__", None)
             if wrapped is not None and callable(obj):
@@ -1333,6 +1359,28 @@ class _Walker:
                         name, "package", _text_digest(origin.version), origin.version
                     )
                 )
+
+    def _extension(self, module_name: str) -> bool:
+        """
+        Add the file digest of a project C extension; return whether it is one.
+
+        Compiled code cannot be read, so the extension file's bytes stand in
+        for its source: rebuilding it with other behaviour changes the digest.
+        """
+        module = sys.modules.get(module_name)
+        location = getattr(module, "__file__", None)
+        if not location or not location.endswith(_extension_suffixes()):
+            return False
+        name = f"extension:{module_name}"
+        getter = functools.partial(_file_digest, location)
+        digest = getter()
+        self.dynamic.append(_Dynamic(name, "extension", getter, digest))
+        self._add(
+            Component(
+                name, "extension", digest, f"{Path(location).name} xxh3:{digest[:12]}"
+            )
+        )
+        return True
 
     def _package(self, module: ModuleType) -> None:
         self._external(_module_origin(module.__name__))
@@ -1453,6 +1501,31 @@ class _Walker:
                         via="value",
                     )
                 self._scan_value(item, depth + 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _extension_suffixes() -> tuple[str, ...]:
+    import importlib.machinery
+
+    return tuple(importlib.machinery.EXTENSION_SUFFIXES)
+
+
+_file_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _file_digest(path: str) -> str:
+    """xxh3-128 of a file's bytes, memoized by (path, size, mtime)."""
+    try:
+        stat = os.stat(path)  # noqa: PTH116 - per-call check, no pathlib
+    except OSError:
+        return _UNBOUND_DIGEST
+    memo_key = (path, stat.st_size, stat.st_mtime_ns)
+    digest = _file_digests.get(memo_key)
+    if digest is None:
+        with open(path, "rb") as file:  # noqa: PTH123 - hot path, no pathlib
+            digest = xxhash.xxh3_128_hexdigest(file.read())
+        _file_digests[memo_key] = digest
+    return digest
 
 
 def _keys(namespace: Mapping[str, object]) -> tuple[str, ...]:

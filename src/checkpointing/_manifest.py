@@ -39,7 +39,7 @@ class ComponentRecord:
     Attributes:
         kind: One of ``source``, ``docstring``, ``signature``, ``callee``,
             ``defaults``, ``global``, ``closure``, ``class``, ``attribute``,
-            ``package``, ``python``.
+            ``extension``, ``package``, ``python``.
         digest: 32-character lowercase hex digest (xxh3_128) of the component.
         summary: Short human-readable form: a value's truncated repr, a
             package version, or ``""``.

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import struct
 import tempfile
 import time
@@ -468,6 +469,11 @@ class Store:
                     count += entry.name.endswith(_ENTRY_SUFFIX)
             with contextlib.suppress(OSError):
                 directory.rmdir()
+        if function_id is None:
+            # Everything is gone: the sources kept for explanations and the
+            # quarantined entries go too (per function they may be shared).
+            for extra in (_BLOBS, _QUARANTINE):
+                shutil.rmtree(self.root / extra, ignore_errors=True)
         return count
 
     def size_bytes(self, function_id: str) -> int:
