@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from checkpointing import ArgumentDigestError
@@ -167,6 +167,9 @@ class TestDeterminism:
     @given(st.lists(hashable_values, max_size=8), st.randoms())
     def test_set_insertion_order(self, items, random):
         """Sets and frozensets built from shuffled items have the same digest."""
+        # {False, 0} keeps whichever came first (False == 0); the digest tells
+        # them apart by design, so such mixes are not a question of order.
+        assume(all(type(a) is type(b) or a != b for a in items for b in items))
         shuffled = list(items)
         random.shuffle(shuffled)
         assert digest_value(set(items)) == digest_value(set(shuffled))
