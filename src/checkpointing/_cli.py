@@ -170,6 +170,23 @@ def _reason(manifest: Manifest) -> Explanation:
     )
 
 
+def _notes(manifest: Manifest) -> list[str]:
+    """What the newest entry says about the fingerprint's own coverage."""
+    notes = []
+    for name, record in sorted(manifest.components.items()):
+        if record.kind == "dynamic":
+            notes.append(f"{name.partition(':')[2]} {record.summary}")
+        elif record.kind == "version":
+            notes.append(f"code identity pinned by version={record.summary!r}")
+        elif record.kind == "option":
+            notes.append(
+                f"left out of the fingerprint (ignore_code=): {record.summary}"
+            )
+        elif record.kind == "file":
+            notes.append(f"depends on {name.partition(':')[2]}")
+    return notes
+
+
 def _source_diff(
     store: Store, old_blob: str | None, new_blob: str | None, name: str
 ) -> list[str]:
@@ -225,6 +242,8 @@ def _inspect(args: argparse.Namespace) -> int:
         entries = [m for m in manifests if m.function_id == fid]
         noun = "entry" if len(entries) == 1 else "entries"
         print(f"{fid}  ({len(entries)} {noun}, {_size(store.size_bytes(fid))})")
+        for note in _notes(entries[0]) if entries else ():
+            print(f"  note: {note}")
         for m in entries:
             print(
                 f"  {m.key[:12]}  {_when(m.created_at)}  computed in {m.compute_seconds:.3g} s, "

@@ -140,6 +140,9 @@ class Checkpointed(Generic[P, R]):
         serializer: Serializer | None = None,
         include_docstrings: bool = True,
         fsync: bool = False,
+        version: str | None = None,
+        depends_on: Collection[object] = (),
+        ignore_code: Collection[str] = (),
     ) -> None:
         if not callable(func):
             raise ConfigurationError(f"@checkpoint needs a function, got {func!r}")
@@ -154,6 +157,11 @@ class Checkpointed(Generic[P, R]):
             "serializer": serializer,
             "include_docstrings": include_docstrings,
             "fsync": fsync,
+            "version": version,
+            "depends_on": tuple(depends_on),
+            "ignore_code": (ignore_code,)
+            if isinstance(ignore_code, str)
+            else tuple(ignore_code),
         }
         name = (
             f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
@@ -186,6 +194,18 @@ class Checkpointed(Generic[P, R]):
         self._serializer = serializer
         self._include_docstrings = include_docstrings
         self._fsync = fsync
+        if version is not None and (not isinstance(version, str) or not version):
+            raise ConfigurationError(
+                f"{name}: version= must be a non-empty str, got {version!r}"
+            )
+        if isinstance(depends_on, (str, os.PathLike)):
+            raise ConfigurationError(
+                f"{name}: depends_on= takes a list (a single path goes in a list: "
+                f"depends_on=[{depends_on!r}])"
+            )
+        self._version = version
+        self._depends_on: tuple[object, ...] = self._options["depends_on"]
+        self._ignore_code = frozenset(self._options["ignore_code"])
         self._function_id = _function_id(inspect.unwrap(func))
         self._is_async = inspect.iscoroutinefunction(inspect.unwrap(func))
         if self._is_async:
@@ -303,7 +323,11 @@ class Checkpointed(Generic[P, R]):
         )
         fingerprint = merge_fingerprints(
             fingerprint_function(
-                self._func, include_docstrings=self._include_docstrings
+                self._func,
+                include_docstrings=self._include_docstrings,
+                ignore_code=self._ignore_code,
+                depends_on=self._depends_on,
+                version=self._version,
             ),
             # Functions, methods and project objects passed as arguments: their code.
             fingerprint_arguments(values, include_docstrings=self._include_docstrings),
@@ -579,6 +603,9 @@ def checkpoint(
     serializer: Serializer | None = None,
     include_docstrings: bool = True,
     fsync: bool = False,
+    version: str | None = None,
+    depends_on: Collection[object] = (),
+    ignore_code: Collection[str] = (),
 ) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
 def checkpoint(
     func: Callable[P, R] | None = None,
@@ -591,6 +618,9 @@ def checkpoint(
     serializer: Serializer | None = None,
     include_docstrings: bool = True,
     fsync: bool = False,
+    version: str | None = None,
+    depends_on: Collection[object] = (),
+    ignore_code: Collection[str] = (),
 ) -> Checkpointed[P, R] | Callable[[Callable[P, R]], Checkpointed[P, R]]:
     """
     Persist a function's results on disk; rerun only when code or arguments change.
@@ -617,6 +647,18 @@ def checkpoint(
             true: a docstring is part of the fingerprint by design).
         fsync: Whether to ``fsync`` every written file (slower, survives power
             loss; without it a crash can only lose an entry, never corrupt one).
+        version: Pin the code identity to this string: the code is not
+            analysed, so results are kept across any refactor (yours to judge)
+            until the string changes. Arguments, ``depends_on`` and the Python
+            version still count.
+        depends_on: What the analysis cannot see: paths (a file's bytes, or
+            every file under a directory, digested on every call), modules,
+            functions or classes (their code is walked), other values
+            (digested on every call).
+        ignore_code: Names left out of the fingerprint: a global name
+            (``"calls"``, ``"logger"``) or a function or class
+            (``"helpers:plot"``, ``"Model.debug"``); what is reachable only
+            through them is left out too. Each change of this list reruns.
 
     Returns:
         A :class:`Checkpointed` wrapper (or a decorator making one).
@@ -634,6 +676,9 @@ def checkpoint(
         "serializer": serializer,
         "include_docstrings": include_docstrings,
         "fsync": fsync,
+        "version": version,
+        "depends_on": depends_on,
+        "ignore_code": ignore_code,
     }
     if func is not None:
         return Checkpointed(func, **options)

@@ -42,13 +42,14 @@ import inspect
 import linecache
 import os
 import platform
+import re
 import site
 import sys
 import sysconfig
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
@@ -148,7 +149,12 @@ def function_name(func: Callable[..., Any]) -> str:
 
 
 def fingerprint_function(
-    func: Callable[..., Any], *, include_docstrings: bool = True
+    func: Callable[..., Any],
+    *,
+    include_docstrings: bool = True,
+    ignore_code: Collection[str] = frozenset(),
+    depends_on: Sequence[object] = (),
+    version: str | None = None,
 ) -> Fingerprint:
     """
     Return the fingerprint of *func* and of every project object it reaches.
@@ -158,6 +164,17 @@ def fingerprint_function(
             are passed as their function).
         include_docstrings: Whether docstrings are components. When false,
             docstring edits never cause a rerun.
+        ignore_code: Names left out of the walk: a global name (``"calls"``),
+            or a function or class as ``qualname``, ``module:qualname`` or
+            ``module.qualname``. What is reachable only through them is left
+            out too.
+        depends_on: Extra dependencies the analysis cannot see: paths (``str``
+            or ``os.PathLike``; a file's bytes, or every file under a directory,
+            are digested on every call), modules, functions and classes (their
+            code is walked), or any other value (digested on every call).
+        version: When given, the code is *not* analysed: this string stands for
+            the function's code identity (with *depends_on* and the Python
+            version), so results survive any refactor until it changes.
 
     Returns:
         The fingerprint; its ``digest`` is a 32-character hex string.
@@ -171,7 +188,18 @@ def fingerprint_function(
             function_name(func),
             f"expected a Python function, got {type(func).__qualname__}",
         )
-    return _memoized_fingerprint(func, root, include_docstrings=include_docstrings)
+    options = _Options(
+        include_docstrings, frozenset(ignore_code), tuple(depends_on), version
+    )
+
+    def start(walker: _Walker) -> None:
+        if version is None:
+            walker.add_root(func=func, root=root)
+        else:
+            walker.add_version(version)
+        walker.add_dependencies(options.depends_on)
+
+    return _memoized(func, start, options)
 
 
 def fingerprint_arguments(
@@ -469,6 +497,7 @@ class _FunctionInfo:
     refs: tuple[_Ref, ...]
     imports: tuple[_Import, ...]
     attribute_names: frozenset[str]  # every attribute name the code reads
+    dynamic: tuple[str, ...]  # eval/exec/globals/vars/locals/getattr/import uses
     decorator_refs: tuple[_Ref, ...]
     fallback_reason: str  # why source was not used ("" when it was)
 
@@ -504,7 +533,7 @@ def _code_name(func: FunctionType) -> str:
 def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
     code = func.__code__
     name = _code_name(func)
-    refs, imports, attribute_names = _scan_code(code, func)
+    refs, imports, attribute_names, dynamic = _scan_code(code, func)
     node, fallback = _verified_definition(func)
     signature = _signature_text(code)
     if node is None:
@@ -523,6 +552,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
             refs=refs,
             imports=imports,
             attribute_names=attribute_names,
+            dynamic=dynamic,
             decorator_refs=(),
             fallback_reason=fallback,
         )
@@ -542,6 +572,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
         "refs": refs,
         "imports": imports,
         "attribute_names": attribute_names,
+        "dynamic": dynamic,
         "fallback_reason": "",
     }
     root = _FunctionInfo(
@@ -587,11 +618,12 @@ def _signature_text(code: CodeType) -> str:
 
 def _scan_code(
     code: CodeType, func: FunctionType
-) -> tuple[tuple[_Ref, ...], tuple[_Import, ...], frozenset[str]]:
-    """List global reads (with attribute chains), imports and attribute names."""
+) -> tuple[tuple[_Ref, ...], tuple[_Import, ...], frozenset[str], tuple[str, ...]]:
+    """List global reads (with attribute chains), imports, attribute names, dynamic uses."""
     refs: dict[_Ref, None] = {}
     imports: dict[_Import, None] = {}
     attribute_names: set[str] = set()
+    dynamic: dict[str, None] = {}
     package = func.__globals__.get("__package__") or func.__module__.rpartition(".")[0]
     for sub in _walk_code(code):
         instructions = list(dis.get_instructions(sub))
@@ -605,6 +637,9 @@ def _scan_code(
                     chain.append(str(instructions[j].argval))
                     j += 1
                 refs[_Ref(ins.argval, tuple(chain))] = None
+                use = _dynamic_use(ins.argval, tuple(chain), instructions, j)
+                if use:
+                    dynamic[use] = None
                 i = j
                 continue
             if ins.opname in _ATTR_OPS:
@@ -614,7 +649,46 @@ def _scan_code(
                 if found is not None:
                     imports[found] = None
             i += 1
-    return tuple(refs), tuple(imports), frozenset(attribute_names)
+    if "import" in dynamic:
+        # Module names built at run time usually start with a constant
+        # ("plugins." + name): keep such constants as hints of the package.
+        for sub in _walk_code(code):
+            for const in sub.co_consts:
+                if isinstance(const, str) and _MODULE_HINT.fullmatch(const):
+                    dynamic[f"import-hint:{const.rstrip('.')}"] = None
+    return tuple(refs), tuple(imports), frozenset(attribute_names), tuple(dynamic)
+
+
+_MODULE_HINT: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.?")
+
+
+# Builtins through which code reaches names that static analysis cannot list.
+_NAMESPACE_BUILTINS: Final = frozenset({"eval", "exec", "globals", "vars", "locals"})
+_IMPORT_CALLS: Final = frozenset(
+    {("__import__", ()), ("importlib", ("import_module",))}
+)
+
+
+def _dynamic_use(
+    name: str, chain: tuple[str, ...], instructions: list[dis.Instruction], after: int
+) -> str:
+    """Name a dynamic access starting at a global read, or return ``""``."""
+    if (name, chain) in _IMPORT_CALLS:
+        return "import"
+    if chain:
+        return ""
+    if name in _NAMESPACE_BUILTINS:
+        return name
+    if name == "getattr":
+        # getattr(obj, "constant") is as static as obj.constant: look for the
+        # string constant among the next few instructions (the receiver's loads).
+        for ins in instructions[after : after + 4]:
+            if ins.opname == "LOAD_CONST" and isinstance(ins.argval, str):
+                return ""
+            if ins.opname.startswith(("CALL", "PRECALL")):
+                break
+        return "getattr"
+    return ""
 
 
 def _import_from(
@@ -916,9 +990,10 @@ class _Memo:
     identity_checks: tuple[tuple[_Getter, object], ...]
     equality_checks: tuple[tuple[_Getter, object], ...]
     dynamic: tuple[_Dynamic, ...]
+    options: _Options
 
 
-_memo: weakref.WeakKeyDictionary[object, dict[bool, _Memo]]
+_memo: weakref.WeakKeyDictionary[object, dict[tuple[object, ...], _Memo]]
 _memo = weakref.WeakKeyDictionary()
 
 
@@ -935,8 +1010,39 @@ def _memo_still_valid(memo: _Memo) -> bool:
     return True
 
 
-def _memoized_fingerprint(
-    func: Callable[..., Any], root: FunctionType, *, include_docstrings: bool
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """What a walk leaves out or adds; part of the memo key."""
+
+    include_docstrings: bool = True
+    ignore_code: frozenset[str] = frozenset()
+    depends_on: tuple[object, ...] = ()
+    version: str | None = None
+
+    def memo_key(self) -> tuple[object, ...]:
+        # depends_on may hold unhashable values: key on identities (the memo
+        # keeps the options, so those objects stay alive while the key is used).
+        return (
+            self.include_docstrings,
+            self.ignore_code,
+            tuple(map(id, self.depends_on)),
+            self.version,
+        )
+
+
+def _memoized_object_fingerprint(
+    obj: object, *, include_docstrings: bool
+) -> Fingerprint:
+    """The fingerprint of code reached through an argument (memoized like a function's)."""
+
+    def start(walker: _Walker) -> None:
+        walker._follow_code_object(obj, via="argument")
+
+    return _memoized(obj, start, _Options(include_docstrings))
+
+
+def _memoized(
+    anchor: object, start: Callable[[_Walker], None], options: _Options
 ) -> Fingerprint:
     """
     Return the fingerprint, re-walking only when something it depends on changed.
@@ -948,35 +1054,15 @@ def _memoized_fingerprint(
     previous fingerprint is still exact. Any difference triggers a full walk,
     which also picks up code newly reachable through a changed value.
     """
-    return _memoized(
-        func,
-        functools.partial(_Walker.add_root, func=func, root=root),
-        include_docstrings=include_docstrings,
-    )
-
-
-def _memoized_object_fingerprint(
-    obj: object, *, include_docstrings: bool
-) -> Fingerprint:
-    """Like :func:`_memoized_fingerprint`, for code reached through an argument."""
-
-    def start(walker: _Walker) -> None:
-        walker._follow_code_object(obj, via="argument")
-
-    return _memoized(obj, start, include_docstrings=include_docstrings)
-
-
-def _memoized(
-    anchor: object, start: Callable[[_Walker], None], *, include_docstrings: bool
-) -> Fingerprint:
+    memo_key = options.memo_key()
     try:
-        per_flag = _memo.get(anchor)
+        per_options = _memo.get(anchor)
     except TypeError:  # not weak-referenceable: no memo
-        per_flag = None
-    memo = per_flag.get(include_docstrings) if per_flag else None
+        per_options = None
+    memo = per_options.get(memo_key) if per_options else None
     if memo is not None and _memo_still_valid(memo):
         return memo.fingerprint
-    walker = _Walker(include_docstrings=include_docstrings)
+    walker = _Walker(options)
     start(walker)
     walker.run()
     fingerprint = walker.fingerprint()
@@ -985,9 +1071,10 @@ def _memoized(
         tuple(walker.identity_checks),
         tuple(walker.equality_checks),
         tuple(walker.dynamic),
+        options,
     )
     with contextlib.suppress(TypeError):
-        _memo.setdefault(anchor, {})[include_docstrings] = memo
+        _memo.setdefault(anchor, {})[memo_key] = memo
     return fingerprint
 
 
@@ -1013,12 +1100,13 @@ def _digest_or_type(value: object, name: str, reader: str) -> str:
 class _Walker:
     """Resolves references to current objects and collects components."""
 
-    def __init__(self, *, include_docstrings: bool) -> None:
+    def __init__(self, options: _Options) -> None:
         self.components: dict[str, Component] = {}
         self.identity_checks: list[tuple[_Getter, object]] = []
         self.equality_checks: list[tuple[_Getter, object]] = []
         self.dynamic: list[_Dynamic] = []
-        self._include_docstrings = include_docstrings
+        self._include_docstrings = options.include_docstrings
+        self._ignored = options.ignore_code
         self._seen: set[int] = set()
         self._queue: list[Callable[[], None]] = []
         self._add(
@@ -1135,6 +1223,8 @@ class _Walker:
             self._resolve_ref(namespace, module_name, ref, info.name)
         for imp in info.imports:
             self._resolve_import(imp, info)
+        if info.dynamic:
+            self._dynamic_access(func, info)
         if func.__closure__:
             for var, cell in zip(code.co_freevars, func.__closure__, strict=False):
                 getter = functools.partial(_cell_contents, cell)
@@ -1167,6 +1257,8 @@ class _Walker:
     def _resolve_ref(
         self, namespace: dict[str, Any], module_name: str, ref: _Ref, reader: str
     ) -> None:
+        if self._is_ignored(module_name, ref.name):
+            return
         getter: _Getter = functools.partial(namespace.get, ref.name, _MISSING)
         value = getter()
         if value is _MISSING:
@@ -1268,22 +1360,144 @@ class _Walker:
             )
 
     def _follow_whole_module(self, module: ModuleType) -> None:
-        if not self._once(module):
+        """Cover every global a module defines or imports (its code and its data)."""
+        self._follow_namespace(vars(module), module.__name__, deep=False)
+
+    def _follow_namespace(
+        self, namespace: dict[str, Any], module_name: str, *, deep: bool
+    ) -> None:
+        """
+        Cover every global of *namespace*: functions and classes are followed,
+        data is digested on every call.
+
+        Used where code reaches names that cannot be listed statically: a
+        project module passed around as a value (``getattr(helpers, name)``),
+        and, with *deep*, code using ``eval``/``exec``/``globals()`` (then the
+        project modules bound in *namespace* are covered whole too). Imported
+        functions and classes count: ``getattr`` and ``eval`` can reach them.
+        """
+        if not self._once(namespace):
             return
-        namespace = vars(module)
         self.equality_checks.append(
             (functools.partial(_keys, namespace), tuple(namespace))
         )
         for attr, value in sorted(namespace.items()):
-            if attr.startswith("__") or isinstance(value, ModuleType):
+            if attr.startswith("__") or self._is_ignored(module_name, attr):
                 continue
-            owner = getattr(value, "__module__", None)
-            if isinstance(value, (FunctionType, type)) and owner != module.__name__:
-                continue  # imported from elsewhere: followed where it is used
             getter = functools.partial(namespace.get, attr, _MISSING)
-            self._global(
-                getter, value, f"global:{module.__name__}:{attr}", module.__name__
+            if isinstance(value, ModuleType):
+                self._expect(getter, value)
+                if deep and _module_origin(value.__name__).kind == "project":
+                    self._follow_whole_module(value)
+                else:
+                    self._package(value)
+                continue
+            self._global(getter, value, f"global:{module_name}:{attr}", module_name)
+
+    def _dynamic_access(self, func: FunctionType, info: _FunctionInfo) -> None:
+        """Widen the fingerprint where the code reaches names dynamically, and say so."""
+        module_name = func.__globals__.get("__name__") or func.__module__
+        uses = [use for use in info.dynamic if use != "import" and ":" not in use]
+        notes = []
+        if uses:
+            self._follow_namespace(func.__globals__, module_name, deep=True)
+            notes.append(
+                f"uses {', '.join(uses)}: every global of module {module_name} "
+                "(and every project module it binds) is covered"
             )
+        if "import" in info.dynamic:
+            packages = self._hinted_packages(info, func)
+            if packages:
+                notes.append(
+                    "imports modules by a computed name: every file of "
+                    + ", ".join(packages)
+                    + " is covered (any edit there reruns)"
+                )
+            else:
+                note = (
+                    "imports modules by a computed name: modules imported that way "
+                    "are not covered; list them in depends_on="
+                )
+                notes.append(note)
+                _warn_once(f"dynamic:{info.name}", f"{info.name} {note}")
+        text = "; ".join(notes)
+        self._add(
+            Component(f"dynamic:{info.name}", "dynamic", _text_digest(text), text)
+        )
+
+    def _hinted_packages(self, info: _FunctionInfo, func: FunctionType) -> list[str]:
+        """Cover, by file content, the project packages named by string constants."""
+        package = func.__globals__.get("__package__") or None
+        covered = []
+        for use in info.dynamic:
+            if not use.startswith("import-hint:"):
+                continue
+            hint = use.partition(":")[2]
+            try:
+                spec = importlib.util.find_spec(hint, package)
+            except (ImportError, ValueError, AttributeError):
+                continue
+            locations = list(getattr(spec, "submodule_search_locations", None) or ())
+            for location in locations:
+                if _file_origin(location, hint.partition(".")[0]).kind != "project":
+                    continue
+                name = f"file:{os.path.abspath(location)}"  # noqa: PTH100
+                getter = functools.partial(_path_digest, os.path.abspath(location))  # noqa: PTH100
+                digest = getter()
+                self.dynamic.append(_Dynamic(name, "file", getter, digest))
+                self._add(Component(name, "file", digest, f"xxh3:{digest[:12]}"))
+                covered.append(f"{hint}/")
+        return covered
+
+    def _is_ignored(self, module_name: str, name: str) -> bool:
+        ignored = self._ignored
+        return bool(ignored) and (
+            name in ignored
+            or f"{module_name}:{name}" in ignored
+            or f"{module_name}.{name}" in ignored
+        )
+
+    def _is_ignored_object(self, obj: object) -> bool:
+        if not self._ignored:
+            return False
+        module_name = getattr(obj, "__module__", None) or ""
+        qualname = getattr(obj, "__qualname__", None) or ""
+        return self._is_ignored(module_name, qualname)
+
+    def add_version(self, version: str) -> None:
+        """Stand a pinned version string in for the analysis of the code."""
+        self._add(Component("version", "version", _text_digest(version), version))
+
+    def add_dependencies(self, dependencies: Sequence[object]) -> None:
+        """Add ``depends_on=`` objects: paths, modules, code, or plain values."""
+        if self._ignored:
+            text = ", ".join(sorted(self._ignored))
+            self._add(
+                Component("option:ignore_code", "option", _text_digest(text), text)
+            )
+        for dependency in dependencies:
+            if isinstance(dependency, (str, os.PathLike)):
+                path = os.path.abspath(os.fspath(dependency))  # noqa: PTH100
+                name = f"file:{path}"
+                getter = functools.partial(_path_digest, path)
+                digest = getter()
+                self.dynamic.append(_Dynamic(name, "file", getter, digest))
+                self._add(Component(name, "file", digest, f"xxh3:{digest[:12]}"))
+            elif isinstance(dependency, ModuleType):
+                if _module_origin(dependency.__name__).kind == "project":
+                    self._follow_whole_module(dependency)
+                else:
+                    self._package(dependency)
+            elif self._carries_code(dependency):
+                self._follow_code_object(dependency, via="depends_on")
+            else:
+                label = short_repr(dependency, 60)
+                self._value(
+                    f"depends_on:{label}",
+                    "depends_on",
+                    functools.partial(_same, dependency),
+                    "depends_on=",
+                )
 
     # -- objects -------------------------------------------------------------
     @staticmethod
@@ -1301,6 +1515,12 @@ class _Walker:
 
     def _follow_code_object(self, obj: object, *, via: str) -> None:
         """Follow a function, class, method, partial or wrapper (values are ignored)."""
+        if (
+            self._ignored
+            and isinstance(obj, (FunctionType, type))
+            and self._is_ignored_object(obj)
+        ):
+            return
         if isinstance(obj, FunctionType):
             origin = _object_origin(obj)
             if origin.kind == "project":
@@ -1522,10 +1742,38 @@ def _file_digest(path: str) -> str:
     memo_key = (path, stat.st_size, stat.st_mtime_ns)
     digest = _file_digests.get(memo_key)
     if digest is None:
-        with open(path, "rb") as file:  # noqa: PTH123 - hot path, no pathlib
-            digest = xxhash.xxh3_128_hexdigest(file.read())
+        try:
+            with open(path, "rb") as file:  # noqa: PTH123 - hot path, no pathlib
+                digest = xxhash.xxh3_128_hexdigest(file.read())
+        except OSError as err:  # unreadable: a value of its own, re-checked every call
+            return _text_digest(f"<unreadable: {type(err).__name__}>")
         _file_digests[memo_key] = digest
     return digest
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _path_digest(path: str) -> str:
+    """Digest of a file's bytes, or of every file under a directory (with names)."""
+    if os.path.isdir(path):  # noqa: PTH112
+        hasher = xxhash.xxh3_128()
+        for directory, subdirectories, files in os.walk(path):
+            subdirectories[:] = sorted(
+                d for d in subdirectories if d not in ("__pycache__", ".git")
+            )
+            for file_name in sorted(files):
+                full = os.path.join(directory, file_name)  # noqa: PTH118
+                hasher.update(
+                    os.path.relpath(full, path).encode("utf-8", "surrogateescape")
+                )
+                hasher.update(b"\0")
+                hasher.update(_file_digest(full).encode("ascii"))
+        return hasher.hexdigest()
+    if not os.path.exists(path):  # noqa: PTH110
+        return _text_digest("<missing>")
+    return _file_digest(path)
 
 
 def _keys(namespace: Mapping[str, object]) -> tuple[str, ...]:

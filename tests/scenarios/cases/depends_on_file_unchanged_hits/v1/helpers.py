@@ -1,0 +1,8 @@
+def scale(x):
+    return x * 2
+
+
+def plot(x):
+    return None
+
+# touched

@@ -1,0 +1,11 @@
+from checkpointing import checkpoint
+
+
+def helper(x):
+    return x * 7
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return helper(x)
