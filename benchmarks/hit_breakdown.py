@@ -378,6 +378,44 @@ def print_profile(cp, calls: int) -> None:
     print("```")
 
 
+def print_graph_scaling(root: Path, *, repeat: int, sample_ms: float) -> None:
+    """Hit latency of a root reaching 1 vs 50 project functions (issue 3: <= 1.5x)."""
+    import importlib
+
+    from checkpointing import checkpoint
+
+    source = ["SCALE = 2"]
+    for i in range(50):
+        body = f"f{i + 1}(x) + {i}" if i < 49 else "x * SCALE"
+        source += ["", "", f"def f{i}(x):", f"    return {body}"]
+    (root / "bench_graph_chain.py").write_text("\n".join(source) + "\n")
+    sys.path.insert(0, str(root))
+    try:
+        chain = importlib.import_module("bench_graph_chain")
+    finally:
+        sys.path.remove(str(root))
+    one = checkpoint(directory=root / "graph-cache")(chain.f49)  # reaches itself only
+    fifty = checkpoint(directory=root / "graph-cache")(chain.f0)  # reaches 50 functions
+    one(3), fifty(3)
+    small = measure(lambda: one(3), repeat=repeat, sample_ms=sample_ms)
+    large = measure(lambda: fifty(3), repeat=repeat, sample_ms=sample_ms)
+    ratio = large.median / small.median
+    print(
+        "### Hit latency by call-graph size (issue 3 target: 50 functions <= 1.5x of 1)\n"
+    )
+    print(
+        table(
+            ["root", "median µs", "P90 µs", "P99 µs"],
+            [
+                ["1 function", us(small.median), us(small.p90), us(small.p99)],
+                ["50-function chain", us(large.median), us(large.p90), us(large.p99)],
+            ],
+        )
+    )
+    status = "met" if ratio <= 1.5 else "MISSED"
+    print(f"\nratio 50 / 1: {ratio:.2f}x ({status})\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=300, help="samples per statement")
@@ -390,6 +428,11 @@ def main() -> None:
         help="also time misses with 0/100/1000 entries stored",
     )
     parser.add_argument("--profile", action="store_true", help="also print a cProfile")
+    parser.add_argument(
+        "--graph",
+        action="store_true",
+        help="also time hits by call-graph size (1 vs 50)",
+    )
     options = parser.parse_args()
 
     versions = ", ".join(
@@ -415,6 +458,10 @@ def main() -> None:
             )
         if options.miss_scaling:
             print_miss_scaling(root, counts=[0, 100, 1000], misses=30)
+        if options.graph:
+            print_graph_scaling(
+                root, repeat=options.repeat, sample_ms=options.sample_ms
+            )
         if options.profile:
             print_profile(cp, 20_000)
 

@@ -153,3 +153,22 @@ def test_fingerprint_walk_by_globals(benchmark, generated, count):
         fingerprint_function, args=(func,), setup=_forget_walk, rounds=500
     )
     assert sum(1 for c in result.components.values() if c.kind == "global") == count
+
+
+@pytest.mark.parametrize("depth", [1, 50])
+def test_hit_by_call_graph_size(benchmark, generated, depth, tmp_path):
+    """
+    Full cache hit of a checkpointed root reaching 1 or 50 project functions.
+
+    Issue 3's target: the 50-function hit within 1.5x of the 1-function hit
+    (fingerprinting stays off the hit path: the walk is memoized per process,
+    only identity checks and data values are re-read per call). Compare the
+    two rows of the group; ``hit_breakdown.py --graph`` prints the ratio.
+    """
+    from checkpointing import checkpoint
+
+    benchmark.group = "hit: by call-graph size"
+    root = checkpoint(directory=tmp_path)(getattr(generated, f"root_depth_{depth}"))
+    expected = root(3)
+    assert root(3) == expected
+    assert benchmark(root, 3) == expected

@@ -300,12 +300,39 @@ def _code_roots_in(items: Iterable[object], roots: list[object], depth: int) -> 
         _code_roots(item, roots, depth + 1)
 
 
+# Component kinds whose names carry the defining module ("callee:<module>:<qualname>").
+_LOCATED_KINDS: Final = frozenset(
+    {"callee", "docstring", "defaults", "global", "closure", "class", "attribute"}
+)
+
+
+def _content_name(name: str, kind: str) -> str:
+    """*name* without its module: ``callee:helpers:scale`` -> ``callee:scale``."""
+    if kind in _LOCATED_KINDS and name.count(":") >= 2:
+        prefix, _module, rest = name.split(":", 2)
+        return f"{prefix}:{rest}"
+    return name
+
+
 def _components_digest(components: Mapping[str, Component]) -> str:
+    """
+    Digest the components by *content*, not location.
+
+    Module names are left out of the hashed names, so a helper moved unchanged
+    to another module keeps every key (its code, and the values it reads, are
+    what they were). The multiset of (name without module, digest) pairs is
+    hashed in sorted order: a call that switches to a *different* helper of the
+    same name still differs by that helper's digest.
+    """
+    pairs = sorted(
+        (_content_name(name, component.kind), component.digest)
+        for name, component in components.items()
+    )
     hasher = xxhash.xxh3_128()
-    for name in sorted(components):
+    for name, digest in pairs:
         hasher.update(name.encode("utf-8"))
         hasher.update(b"\0")
-        hasher.update(components[name].digest.encode("ascii"))
+        hasher.update(digest.encode("ascii"))
         hasher.update(b"\n")
     return hasher.hexdigest()
 

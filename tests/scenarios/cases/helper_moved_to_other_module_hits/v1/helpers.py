@@ -1,0 +1,1 @@
+# scale moved to numerics.py
