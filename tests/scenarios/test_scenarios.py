@@ -7,6 +7,7 @@ whose entry point is ``main.py``; ``v1/`` holds only the files the edit changes
 second. ``expect.toml`` says what the second (and third) run must do::
 
     description = "one sentence"
+    category = "callees"          # one of CATEGORIES (issue 3's groups)
     second_run = "hit"            # or "miss"
     recomputed = []               # run 2's COMPUTE lines, as a multiset
     changed = []                  # component names `inspect` must mention (miss)
@@ -64,7 +65,31 @@ MIN_CASES = 40
 #: A stage's files get mtime ``_MTIME_BASE + stage * 100`` (see ``bump_mtimes``).
 _MTIME_BASE = 1_600_000_000
 
+#: Groups of the corpus (issue 3's categories); every case names one.
+CATEGORIES = frozenset(
+    {
+        "no-rerun",  # edits that leave the executed code token-identical
+        "ideal",  # smarter no-ops (annotations, moved helpers)
+        "own-code",
+        "callees",
+        "imports",
+        "classes",
+        "globals",
+        "closures",
+        "defaults",
+        "arguments",
+        "recursion",
+        "scripts-and-notebooks",
+        "packages",
+        "dynamic",
+        "escape-hatches",
+        "sequences",  # edit, then revert or edit again
+        "blind-spot",  # limitations only: what static analysis cannot see
+    }
+)
+
 _KEYS = {
+    "category",
     "description",
     "second_run",
     "recomputed",
@@ -82,6 +107,7 @@ class Expectation:
     """The parsed ``expect.toml`` of one case."""
 
     description: str
+    category: str
     second_run: Literal["hit", "miss"]
     recomputed: tuple[str, ...]
     changed: tuple[str, ...]
@@ -118,6 +144,7 @@ def load_expectation(case_dir: Path) -> Expectation:
     assert not unknown, f"{case_dir.name}: unknown keys {sorted(unknown)}"
     expectation = Expectation(
         description=data["description"],
+        category=data["category"],
         second_run=data["second_run"],
         recomputed=tuple(data["recomputed"]),
         changed=tuple(data.get("changed", ())),
@@ -318,6 +345,7 @@ def test_corpus_is_well_formed() -> None:
     for case in [*regular, *limitations]:
         expectation = load_expectation(case)
         assert expectation.description.strip(), case.name
+        assert expectation.category in CATEGORIES, (case.name, expectation.category)
         assert (expectation.limitation is not None) == (case in limitations), case.name
         assert (case / "v0" / "main.py").is_file(), case.name
         versions = ["v1"] + (["v2"] if expectation.third_run is not None else [])
