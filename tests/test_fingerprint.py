@@ -358,3 +358,105 @@ class TestExtensions:
             sys.path.remove(str(tmp_path))
             sys.modules.pop(name, None)
         assert [f"extension:{name}"] == changed(before, after)
+
+
+class TestRenamedLocals:
+    """Local names do not change what a function computes (issue 3's ideal no-op)."""
+
+    def test_renamed_locals_share_a_digest(self, fingerprints):
+        """Renaming locals, loop variables and exception names keeps every component."""
+        source = """
+        def f(x, y=1):
+            total = 0
+            for item in range(x):
+                total += item
+            try:
+                ratio = total / y
+            except ZeroDivisionError as error:
+                ratio = str(error)
+            return ratio
+        """
+        renamed = (
+            source.replace("total", "acc")
+            .replace("item", "k")
+            .replace("ratio", "r")
+            .replace("error", "e")
+        )
+        (before, after), _ = fingerprints(source, renamed)
+        assert [] == changed(before, after)
+        assert "total" in before.components["source"].source  # shown with real names
+
+    def test_swapped_roles_differ(self, fingerprints):
+        """Two locals exchanging roles is a real change (renaming is by first use)."""
+        source = """
+        def f(x):
+            a = 1
+            b = 2
+            return a - b + x
+        """
+        swapped = """
+        def f(x):
+            b = 1
+            a = 2
+            return a - b + x
+        """
+        (before, after), _ = fingerprints(source, swapped)
+        assert ["source"] == changed(before, after)
+
+    def test_local_and_global_of_one_name_differ(self, fingerprints):
+        """A local renamed to the name of a global it sits beside is a real change."""
+        source = """
+        G = 5
+
+        def f(x):
+            a = 1
+            return a + G + x
+        """
+        edited = """
+        G = 5
+
+        def f(x):
+            G2 = 1
+            return G2 + G + x
+        """
+        (before, after), _ = fingerprints(source, edited)
+        assert [] == changed(before, after)  # a -> G2 is only a rename
+        clash = """
+        G = 5
+
+        def f(x):
+            G = 1
+            return G + G + x
+        """
+        (_, clashing), _ = fingerprints(source, clash)
+        assert before.digest != clashing.digest  # G is now a local: other code
+
+    @pytest.mark.parametrize(
+        ("source", "edited"),
+        [
+            pytest.param(
+                "def f(x):\n    y = 2\n    return [v * y for v in x]\n",
+                "def f(x):\n    z = 2\n    return [v * z for v in x]\n",
+                id="read-by-comprehension",
+            ),
+            pytest.param(
+                "def f(x):\n    y = 2\n    def g():\n        return y\n    return g() + x\n",
+                "def f(x):\n    z = 2\n    def g():\n        return z\n    return g() + x\n",
+                id="read-by-closure",
+            ),
+            pytest.param(
+                "def f(x):\n    y = 2\n    return locals()['y'] + x\n",
+                "def f(x):\n    z = 2\n    return locals()['z'] + x\n",
+                id="locals-call",
+            ),
+            pytest.param(
+                "def f(x):\n    import math as m\n    return m.floor(x)\n",
+                "def f(x):\n    import math as mm\n    return mm.floor(x)\n",
+                id="import-bound",
+            ),
+        ],
+    )
+    def test_unsafe_renames_rerun(self, fingerprints, source, edited):
+        """Where a rename cannot be proven harmless, it counts as an edit (safe side)."""
+        (before, after), _ = fingerprints(source, edited)
+        assert ["source"] == changed(before, after)

@@ -44,6 +44,7 @@ import os
 import platform
 import re
 import site
+import symtable
 import sys
 import sysconfig
 import threading
@@ -604,13 +605,13 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
     }
     root = _FunctionInfo(
         source=root_text,
-        source_digest=_text_digest(root_text),
+        source_digest=_text_digest(_identity_text(root_text)),
         decorator_refs=(),
         **common,  # type: ignore[arg-type]
     )
     callee = _FunctionInfo(
         source=callee_text,
-        source_digest=_text_digest(callee_text),
+        source_digest=_text_digest(_identity_text(callee_text)),
         decorator_refs=decorator_refs,
         **common,  # type: ignore[arg-type]
     )
@@ -961,6 +962,118 @@ def _normalized_source(node: ast.AST, *, as_root: bool) -> str:
     clone = copy.deepcopy(node)
     normalized = _Normalizer(as_root=as_root).visit(clone)
     return ast.unparse(ast.fix_missing_locations(normalized))
+
+
+# Nodes that open a scope of their own, and calls that expose local names as strings.
+_SCOPE_NODES: Final = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+    ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+)  # fmt: skip
+_NAMESPACE_CALLS: Final = frozenset(
+    {"locals", "vars", "eval", "exec", "dir", "globals"}
+)
+
+
+def _identity_text(text: str) -> str:
+    """
+    Return the text that identifies a normalized definition: local names renamed.
+
+    Renaming a local variable does not change what a function computes, so the
+    locals of the definition's own scope are renamed by order of first use
+    (to ``$0``, ``$1``...: not valid identifiers, so they can never meet a real
+    name). The displayed source keeps the real names. Renaming is skipped (the
+    text is returned as is, so any rename reruns) whenever it could be unsafe:
+    ``global``/``nonlocal``, ``match``, ``locals()``/``vars()``/``eval``/
+    ``exec``/``dir()``/``globals()``, a local also read by a nested scope
+    (closures, comprehensions, lambdas), or a local bound by ``import``.
+    """
+    try:
+        tree = ast.parse(text)
+        table = symtable.symtable(text, "<checkpointing>", "exec")
+    except (SyntaxError, ValueError):
+        return text
+    if len(tree.body) != 1 or not isinstance(
+        tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)
+    ):
+        return text
+    definition = tree.body[0]
+    function_tables = [
+        child for child in table.get_children() if child.get_name() == definition.name
+    ]
+    if len(function_tables) != 1:
+        return text
+    function_table = function_tables[0]
+    imported: set[str] = set()
+    for node in ast.walk(definition):
+        if isinstance(node, (ast.Global, ast.Nonlocal, ast.Match)):
+            return text
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _NAMESPACE_CALLS
+        ):
+            return text
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported.update(a.asname or a.name.partition(".")[0] for a in node.names)
+    candidates = {
+        symbol.get_name()
+        for symbol in function_table.get_symbols()
+        if symbol.is_local()
+        and not symbol.is_parameter()
+        and not symbol.is_global()
+        and not symbol.is_namespace()
+    } - imported
+    if not candidates or candidates & _free_in_children(function_table):
+        return text
+    renames: dict[str, str] = {}
+
+    def rename(name: str) -> str:
+        if name not in candidates:
+            return name
+        return renames.setdefault(name, f"${len(renames)}")
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Name):
+            node.id = rename(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            node.name = rename(node.name)
+        if isinstance(node, _SCOPE_NODES):
+            # Only the parts evaluated in *this* scope: decorators, defaults,
+            # bases, and a comprehension's first iterable.
+            for part in _outer_parts(node):
+                visit(part)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for statement in definition.body:
+        visit(statement)
+    return ast.unparse(definition)
+
+
+def _outer_parts(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [
+            *node.decorator_list,
+            *node.args.defaults,
+            *filter(None, node.args.kw_defaults),
+        ]
+    if isinstance(node, ast.Lambda):
+        return [*node.args.defaults, *filter(None, node.args.kw_defaults)]
+    if isinstance(node, ast.ClassDef):
+        return [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return [node.generators[0].iter]
+    return []
+
+
+def _free_in_children(table: symtable.SymbolTable) -> set[str]:
+    """Names that any nested scope reads from an enclosing scope."""
+    free: set[str] = set()
+    for child in table.get_children():
+        free.update(s.get_name() for s in child.get_symbols() if s.is_free())
+        free |= _free_in_children(child)
+    return free
 
 
 def _decorator_refs(node: ast.AST) -> tuple[_Ref, ...]:

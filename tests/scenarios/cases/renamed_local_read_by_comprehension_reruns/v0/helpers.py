@@ -1,0 +1,3 @@
+def weight(v):
+    total = v * 2
+    return total

@@ -1,0 +1,3 @@
+def weight(v):
+    doubled = v * 2
+    return doubled
