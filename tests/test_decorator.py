@@ -683,6 +683,9 @@ class TestConfiguration:
             {"ignore": ["nope"]},
             {"serializer": object()},
             {"serializer": CloudpickleSerializer(), "cache_pickle_protocol": 4},
+            {"version": ""},
+            {"version": 2},
+            {"depends_on": "data.csv"},
         ],
     )
     def test_bad_options(self, options):
@@ -757,3 +760,54 @@ class TestConfiguration:
 
         f(1)
         assert 1 == len(_entry_files(tmp_path / "explicit"))
+
+
+class TestEscapeHatches:
+    def test_depends_on_file(self, tmp_path, checkpoint_dir):
+        """A file in depends_on= is digested every call: new bytes rerun, same bytes hit."""
+        data = tmp_path / "factor.txt"
+        data.write_text("2")
+        calls = CallLog()
+
+        @checkpoint(depends_on=[data])
+        def f(x):
+            calls.append(x)
+            return x * int(data.read_text())
+
+        assert 6 == f(3)
+        data.write_text("2")  # rewritten, same bytes
+        assert 6 == f(3)
+        data.write_text("5")
+        assert 15 == f(3)
+        assert [3, 3] == calls
+        data.write_text("7")
+        assert [f"file:{data}"] == [c.component for c in f.explain(3).changes]
+
+    def test_ignore_code_global(self, checkpoint_dir):
+        """A global named in ignore_code= may change without a rerun."""
+        calls = CallLog()
+        settings = {"verbose": False}
+
+        @checkpoint(ignore_code=["settings"])
+        def f(x):
+            calls.append(x)
+            return x + 1 if settings["verbose"] or True else 0
+
+        f(1)
+        settings["verbose"] = True
+        f(1)
+        assert [1] == calls
+
+    def test_version_pins_code(self, checkpoint_dir):
+        """With version=, a different function body under the same version hits."""
+
+        def make(body_result, version):
+            @checkpoint(version=version)
+            def pinned(x):
+                return body_result
+
+            return pinned
+
+        assert "old" == make("old", "1")(1)
+        assert "old" == make("new", "1")(1)  # pinned: the stored result is kept
+        assert "new" == make("new", "2")(1)

@@ -655,8 +655,8 @@ def checkpoint(
             every file under a directory, digested on every call), modules,
             functions or classes (their code is walked), other values
             (digested on every call).
-        ignore_code: Names left out of the fingerprint: a global name
-            (``"calls"``, ``"logger"``) or a function or class
+        ignore_code: Names left out of the fingerprint: a global or closure
+            variable name (``"calls"``, ``"logger"``) or a function or class
             (``"helpers:plot"``, ``"Model.debug"``); what is reachable only
             through them is left out too. Each change of this list reruns.
 

@@ -1367,6 +1367,8 @@ class _Walker:
             self._dynamic_access(func, info)
         if func.__closure__:
             for var, cell in zip(code.co_freevars, func.__closure__, strict=False):
+                if self._is_ignored(module_name, var):
+                    continue  # ignore_code= names closure variables too
                 getter = functools.partial(_cell_contents, cell)
                 value = getter()
                 if var == "__class__" and isinstance(value, type):
