@@ -25,6 +25,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_digest": frozenset({"_errors"}),
     "_serializers": frozenset({"_errors"}),
     "_settings": frozenset({"_errors"}),
+    "_locks": frozenset(),
     "_fingerprint": frozenset({"_errors", "_digest"}),
     "_store": frozenset({"_errors", "_manifest"}),
     "_explain": frozenset({"_errors", "_manifest"}),

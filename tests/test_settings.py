@@ -25,6 +25,7 @@ BUILTIN = {
     "cache.filesystem.directory": ".checkpointing",
     "checkpoint.on_error": "warn",
     "cache.pickle_protocol": 5,
+    "checkpoint.lock_timeout": 3600.0,
 }
 
 

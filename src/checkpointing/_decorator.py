@@ -36,6 +36,7 @@ from ._errors import (
     CheckpointingWarning,
     ConfigurationError,
     CorruptEntryError,
+    LockTimeoutWarning,
     SerializationError,
     StoreWriteWarning,
     user_stacklevel,
@@ -47,14 +48,17 @@ from ._fingerprint import (
     fingerprint_function,
     merge_fingerprints,
 )
+from ._locks import KeyLock
 from ._manifest import FORMAT_VERSION, ArgumentRecord, ComponentRecord, Manifest
 from ._serializers import CloudpickleSerializer, Serializer
 from ._settings import (
     OnError,
     check_ignore,
+    check_lock_timeout,
     check_on_error,
     check_pickle_protocol,
     resolve_directory,
+    resolve_lock_timeout,
     resolve_on_error,
     resolve_pickle_protocol,
 )
@@ -143,6 +147,7 @@ class Checkpointed(Generic[P, R]):
         version: str | None = None,
         depends_on: Collection[object] = (),
         ignore_code: Collection[str] = (),
+        lock_timeout: float | None = None,
     ) -> None:
         if not callable(func):
             raise ConfigurationError(f"@checkpoint needs a function, got {func!r}")
@@ -204,6 +209,9 @@ class Checkpointed(Generic[P, R]):
                 f"depends_on=[{depends_on!r}])"
             )
         self._version = version
+        if lock_timeout is not None:
+            check_lock_timeout(lock_timeout)
+        self._lock_timeout = lock_timeout
         self._depends_on: tuple[object, ...] = self._options["depends_on"]
         self._ignore_code = frozenset(self._options["ignore_code"])
         self._function_id = _function_id(inspect.unwrap(func))
@@ -418,12 +426,21 @@ class Checkpointed(Generic[P, R]):
         plan, value, reason = self._prepare(args, kwargs, force=force)
         if value is not MISSING:
             return cast(R, value)
-        start = time.perf_counter()
-        result = self._func(*args, **kwargs)
-        elapsed = time.perf_counter() - start
-        if plan is not None:
+        if plan is None:  # uncacheable call (the policy already spoke)
+            return self._func(*args, **kwargs)
+        lock = self._key_lock(plan)
+        lock.acquire()
+        try:
+            stored = self._after_wait(plan, lock, force=force)
+            if stored is not MISSING:
+                return cast(R, stored)
+            start = time.perf_counter()
+            result = self._func(*args, **kwargs)
+            elapsed = time.perf_counter() - start
             self._save(plan, result, elapsed, reason, force=force)
-        return result
+            return result
+        finally:
+            lock.release()
 
     async def _acall(
         self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool
@@ -431,12 +448,59 @@ class Checkpointed(Generic[P, R]):
         plan, value, reason = self._prepare(args, kwargs, force=force)
         if value is not MISSING:
             return value
-        start = time.perf_counter()
-        result = await cast(Callable[..., Awaitable[Any]], self._func)(*args, **kwargs)
-        elapsed = time.perf_counter() - start
-        if plan is not None:
+        function = cast(Callable[..., Awaitable[Any]], self._func)
+        if plan is None:
+            return await function(*args, **kwargs)
+        lock = self._key_lock(plan)
+        await lock.acquire_async()
+        try:
+            stored = self._after_wait(plan, lock, force=force)
+            if stored is not MISSING:
+                return stored
+            start = time.perf_counter()
+            result = await function(*args, **kwargs)
+            elapsed = time.perf_counter() - start
             self._save(plan, result, elapsed, reason, force=force)
-        return result
+            return result
+        finally:
+            lock.release()
+
+    def _key_lock(self, plan: _Plan) -> KeyLock:
+        timeout = resolve_lock_timeout(self._lock_timeout)
+        return KeyLock(str(plan.store.root), plan.function_id, plan.key, timeout)
+
+    def _after_wait(self, plan: _Plan, lock: KeyLock, *, force: bool) -> Any:
+        """
+        After waiting for the key's lock: the entry another caller wrote, or MISSING.
+
+        Single flight: a caller that had to wait (or that lost a race to the
+        lock) finds the result the holder stored and returns it instead of
+        computing it again. A wait that timed out computes anyway, and says so.
+        """
+        if lock.contended and not lock.acquired:
+            policy = resolve_on_error(self._on_error)
+            if policy != "ignore":
+                warnings.warn(
+                    f"checkpointing: {self._function_id}: waited {lock.waited_seconds:.0f} s "
+                    "for another process computing the same call (lock_timeout); "
+                    "computing it here too",
+                    LockTimeoutWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            return MISSING
+        if force:
+            return MISSING
+        # Even without a wait: another caller may have stored the entry between
+        # our first look and taking the lock (one failed open on a real miss).
+        try:
+            raw = plan.store.load(plan.function_id, plan.key)
+            if raw is MISSING:
+                return MISSING  # the holder failed: compute it ourselves
+            value = plan.serializer.loads(cast(memoryview, raw))
+        except CheckpointingError:
+            return MISSING  # damaged meanwhile: recompute (and overwrite)
+        logger.debug("hit after wait %s key=%s", self._function_id, plan.key)
+        return value
 
     def _save(
         self,
@@ -606,6 +670,7 @@ def checkpoint(
     version: str | None = None,
     depends_on: Collection[object] = (),
     ignore_code: Collection[str] = (),
+    lock_timeout: float | None = None,
 ) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
 def checkpoint(
     func: Callable[P, R] | None = None,
@@ -621,6 +686,7 @@ def checkpoint(
     version: str | None = None,
     depends_on: Collection[object] = (),
     ignore_code: Collection[str] = (),
+    lock_timeout: float | None = None,
 ) -> Checkpointed[P, R] | Callable[[Callable[P, R]], Checkpointed[P, R]]:
     """
     Persist a function's results on disk; rerun only when code or arguments change.
@@ -659,6 +725,10 @@ def checkpoint(
             variable name (``"calls"``, ``"logger"``) or a function or class
             (``"helpers:plot"``, ``"Model.debug"``); what is reachable only
             through them is left out too. Each change of this list reruns.
+        lock_timeout: Seconds a miss waits while another thread or process
+            computes the same call (single flight: it then loads that result).
+            Default ``defaults["checkpoint.lock_timeout"]`` (3600). On timeout
+            the call computes anyway, with a :class:`LockTimeoutWarning`.
 
     Returns:
         A :class:`Checkpointed` wrapper (or a decorator making one).
@@ -679,6 +749,7 @@ def checkpoint(
         "version": version,
         "depends_on": depends_on,
         "ignore_code": ignore_code,
+        "lock_timeout": lock_timeout,
     }
     if func is not None:
         return Checkpointed(func, **options)

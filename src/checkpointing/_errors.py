@@ -12,6 +12,8 @@ Exceptions and warnings raised by checkpointing.
   + IncompleteFingerprintWarning        part of the fingerprint fell back to a coarser form
   + StoreWriteWarning                   result computed and returned, but not persisted
   + CacheReadWarning                    a stored entry could not be read; it was recomputed
+  + LockTimeoutWarning                  waited lock_timeout seconds for another process
+                                        computing the same call; computed it anyway
 
 This module is the leaf of the import graph: it imports nothing from the package.
 """
@@ -31,6 +33,7 @@ __all__ = [
     "CorruptEntryError",
     "FingerprintError",
     "IncompleteFingerprintWarning",
+    "LockTimeoutWarning",
     "SerializationError",
     "StoreError",
     "StoreWriteWarning",
@@ -163,3 +166,13 @@ class StoreWriteWarning(CheckpointingWarning):
 
 class CacheReadWarning(CheckpointingWarning):
     """A stored entry could not be read back; the function was recomputed."""
+
+
+class LockTimeoutWarning(CheckpointingWarning):
+    """
+    A miss waited ``lock_timeout`` seconds for another caller of the same call.
+
+    The other caller (a thread or process) was still computing it, so this one
+    computed the result too rather than wait longer. Raise ``lock_timeout=``
+    if your computations take longer than the default hour.
+    """

@@ -37,6 +37,10 @@ _BUILTIN: Final[Mapping[str, Any]] = {
     "cache.filesystem.directory": ".checkpointing",
     "checkpoint.on_error": "warn",
     "cache.pickle_protocol": 5,
+    # Seconds a miss waits for another process computing the same call before
+    # computing it too (and saying so). One hour: long enough for real
+    # experiments, short enough that a wedged process cannot block forever.
+    "checkpoint.lock_timeout": 3600.0,
 }
 
 
@@ -74,6 +78,8 @@ def _validate(key: str, value: Any) -> Any:
         return check_on_error(value, "defaults['checkpoint.on_error']")
     if key == "cache.pickle_protocol":
         return check_pickle_protocol(value, "defaults['cache.pickle_protocol']")
+    if key == "checkpoint.lock_timeout":
+        return check_lock_timeout(value, "defaults['checkpoint.lock_timeout']")
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
         raise ConfigurationError(
             f"defaults[{key!r}] must be a non-empty path, got {value!r}"
@@ -107,6 +113,15 @@ def check_pickle_protocol(value: object, where: str = "cache_pickle_protocol") -
             f"{where} must be an int from 2 to {pickle.HIGHEST_PROTOCOL}, got {value!r}"
         )
     return value
+
+
+def check_lock_timeout(value: object, where: str = "lock_timeout") -> float:
+    """Return *value* as seconds if it is a non-negative number, else raise ConfigurationError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ConfigurationError(
+            f"{where} must be a number of seconds >= 0, got {value!r}"
+        )
+    return float(value)
 
 
 def check_ignore(
@@ -147,6 +162,15 @@ def resolve_on_error(explicit: OnError | None) -> OnError:
         return explicit
     return cast(
         OnError, defaults.get("checkpoint.on_error", _BUILTIN["checkpoint.on_error"])
+    )
+
+
+def resolve_lock_timeout(explicit: float | None) -> float:
+    """Return the lock wait in seconds: explicit > ``defaults['checkpoint.lock_timeout']``."""
+    if explicit is not None:
+        return float(explicit)
+    return float(
+        defaults.get("checkpoint.lock_timeout", _BUILTIN["checkpoint.lock_timeout"])
     )
 
 
