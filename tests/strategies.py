@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import datetime
+import enum
 import inspect
+import pathlib
 from typing import Any
 
 from hypothesis import strategies as st
@@ -11,6 +16,9 @@ from checkpointing import ArgumentRecord, ComponentRecord, Manifest
 
 __all__ = [
     "SAMPLE_SIGNATURE",
+    "Colour",
+    "Coordinate",
+    "Pair",
     "argument_records",
     "component_records",
     "hashable_values",
@@ -18,7 +26,10 @@ __all__ = [
     "make_manifest",
     "manifests",
     "nested_values",
+    "numpy_arrays",
+    "rich_values",
     "small_values",
+    "stdlib_leaves",
     "values",
 ]
 
@@ -159,3 +170,79 @@ def make_manifest(**overrides: Any) -> Manifest:
     }
     fields.update(overrides)
     return Manifest(**fields)
+
+
+# -- values of the types the digest encodes natively or through a fast path ----------
+
+
+class Colour(enum.Enum):
+    """An enum whose members have values of two types."""
+
+    RED = 1
+    GREEN = "green"
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    """A dataclass (digested through the pickle fallback)."""
+
+    left: Any
+    right: Any
+
+
+#: A namedtuple (digested as a tuple subclass).
+Coordinate = collections.namedtuple("Coordinate", "x y")
+
+_offsets = st.builds(
+    datetime.timezone,
+    st.timedeltas(
+        min_value=datetime.timedelta(hours=-23), max_value=datetime.timedelta(hours=23)
+    ).map(
+        lambda delta: datetime.timedelta(minutes=delta // datetime.timedelta(minutes=1))
+    ),
+)
+
+#: Scalars of the standard-library types with a dedicated encoding, plus ints
+#: beyond 64 bits (the other integer layout).
+stdlib_leaves: st.SearchStrategy[Any] = st.one_of(
+    leaves,
+    st.integers(min_value=-(2**200), max_value=2**200),
+    st.datetimes(timezones=st.none() | _offsets),
+    st.dates(),
+    st.times(timezones=st.none() | _offsets),
+    st.timedeltas(),
+    st.decimals(allow_nan=False),
+    st.uuids(),
+    st.fractions(),
+    st.builds(pathlib.PurePosixPath, st.text(alphabet="ab/._-", max_size=8)),
+    st.sampled_from(Colour),
+)
+
+#: Builtin containers, dataclasses and namedtuples of ``stdlib_leaves``.
+rich_values: st.SearchStrategy[Any] = st.recursive(
+    stdlib_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(hashable_values, inner, max_size=4),
+        st.frozensets(hashable_values, max_size=4),
+        st.builds(Pair, inner, inner),
+        st.builds(Coordinate, inner, inner),
+    ),
+    max_leaves=8,
+)
+
+
+def numpy_arrays(*, max_dims: int = 3) -> st.SearchStrategy[Any]:
+    """Arrays of any non-object scalar dtype, either byte order, 0 to *max_dims* dims."""
+    from hypothesis.extra import numpy as npst
+
+    dtypes = st.one_of(
+        npst.scalar_dtypes(),
+        npst.byte_string_dtypes(max_len=4),
+        npst.unicode_string_dtypes(max_len=4),
+    ).flatmap(lambda dtype: st.sampled_from([dtype, dtype.newbyteorder()]))
+    return npst.arrays(
+        dtype=dtypes,
+        shape=npst.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=5),
+    )

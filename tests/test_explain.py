@@ -21,6 +21,7 @@ from checkpointing._explain import (
     diff_arguments,
     diff_components,
     explain,
+    source_diff,
 )
 
 from .strategies import argument_records, component_records, make_manifest
@@ -186,6 +187,117 @@ class TestExplain:
         assert "d" * 32 == actual.compared_with
         assert ["global:m:S", "argument:x"] == [c.component for c in actual.changes]
 
+    def test_same_arguments_win_over_fewer_differences(self):
+        """Rule 1 beats rule 2 even when the same-code entry differs in less."""
+        same_code = make_manifest(
+            key="c" * 32, fingerprint="f" * 32, arguments_digest="0" * 32,
+            components={"source": SOURCE}, arguments={"x": X_2}, created_at=20.0,
+        )  # fmt: skip
+        same_args = make_manifest(
+            key="d" * 32, fingerprint="0" * 32, arguments_digest="a" * 32,
+            components={"source": SOURCE_EDITED, "global:m:S": SCALE_2},
+            arguments={"x": X_1}, created_at=10.0,
+        )  # fmt: skip
+        actual = _call(stored=[same_code, same_args])
+        assert ("d" * 32, CODE_CHANGED) == (actual.compared_with, actual.cause)
+        assert ["global:m:S", "source"] == [c.component for c in actual.changes]
+
+    def test_names_every_difference(self):
+        """The reason names every differing component, not only the first."""
+        package_old = ComponentRecord("package", "4" * 32, "1.26.4")
+        package_new = ComponentRecord("package", "5" * 32, "2.0.0")
+        python_old = ComponentRecord("python", "6" * 32, "CPython 3.11.7")
+        python_new = ComponentRecord("python", "7" * 32, "CPython 3.12.1")
+        doc = ComponentRecord("docstring", "8" * 32, "'Old.'")
+        old = make_manifest(
+            key="o" * 32,
+            fingerprint="0" * 32,
+            components={"source": SOURCE, "global:m:S": SCALE_2, "docstring": doc,
+                        "package:numpy": package_old, "python": python_old},
+            arguments={"x": X_1},
+        )  # fmt: skip
+        new = {"source": SOURCE_EDITED, "global:m:S": SCALE_3,
+               "package:numpy": package_new, "python": python_new}  # fmt: skip
+        actual = _call(components=new, stored=[old])
+        assert CODE_CHANGED == actual.cause
+        expected = [
+            "docstring removed: 'Old.'",
+            "global:m:S changed: 2 -> 3",
+            "package:numpy changed: 1.26.4 -> 2.0.0",
+            "python changed: CPython 3.11.7 -> CPython 3.12.1",
+            "source changed (source)",
+        ]
+        assert expected == [c.describe() for c in actual.changes]
+
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from("fgh"), st.sampled_from("abc"), st.sampled_from("xyz")
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        st.sampled_from("fgh"),
+        st.sampled_from("abc"),
+        st.sampled_from("xyz"),
+    )
+    def test_nearest_entry_rules(self, stored_specs, fingerprint, arguments, value):
+        """The compared entry follows the rules: same arguments, else same code, else
+        fewest differences; within a rule fewest differences, ties to the newest."""
+        records = {v: ArgumentRecord(v * 32, v) for v in "xyz"}
+        sources = {f: ComponentRecord("source", f * 32, "") for f in "fgh"}
+        stored = [
+            make_manifest(
+                key=f"{i:032x}",
+                fingerprint=f * 32,
+                arguments_digest=a * 32,
+                components={"source": sources[f]},
+                arguments={"y": records[v]},
+                created_at=float(i),
+            )
+            for i, (f, a, v) in enumerate(stored_specs)
+        ]
+        actual = explain(
+            "k" * 32, fingerprint * 32, arguments * 32, {"source": sources[fingerprint]},
+            {"y": records[value]}, stored,
+        )  # fmt: skip
+        group = (
+            [m for m in stored if m.arguments_digest == arguments * 32]
+            or [m for m in stored if m.fingerprint == fingerprint * 32]
+            or stored
+        )
+
+        def distance(m):
+            return (m.fingerprint != fingerprint * 32) + (
+                m.arguments["y"] != records[value]
+            )
+
+        best = min(distance(m) for m in group)
+        newest_best = max(
+            (m for m in group if distance(m) == best), key=lambda m: m.created_at
+        )
+        assert newest_best.key == actual.compared_with
+
+
+class TestSourceDiff:
+    def test_changed_lines(self):
+        """An edit shows as - and + lines under before/now headers."""
+        lines = source_diff(
+            "def f():\n    return 1", "def f():\n    return 2", "source"
+        )
+        assert ["--- source (before)", "+++ source (now)"] == lines[:2]
+        assert ["-    return 1", "+    return 2"] == lines[-2:]
+
+    def test_added_function(self):
+        """A callee only in the new call shows entirely as added lines."""
+        lines = source_diff(None, "def g():\n    pass", "callee:m:g")
+        assert ["+def g():", "+    pass"] == lines[-2:]
+
+    def test_nothing_kept(self):
+        """Without either source there is no diff; equal sources have none either."""
+        assert [] == source_diff(None, None, "source")
+        assert [] == source_diff("a", "a", "source")
+
 
 class TestDiff:
     def test_added_and_removed_components(self):
@@ -235,7 +347,21 @@ class TestChange:
             (Change("callee:m:f", "callee", "changed"), "callee:m:f changed (source)"),
             (
                 Change("docstring", "docstring", "changed", "'a'", "'b'"),
+                "docstring changed (docstring only): 'a' -> 'b'",
+            ),
+            (
+                Change("docstring", "docstring", "changed"),
                 "docstring changed (docstring only)",
+            ),
+            (
+                Change("package:numpy", "package", "changed", "1.26.4", "2.0.0"),
+                "package:numpy changed: 1.26.4 -> 2.0.0",
+            ),
+            (
+                Change(
+                    "python", "python", "changed", "CPython 3.11.7", "CPython 3.12.1"
+                ),
+                "python changed: CPython 3.11.7 -> CPython 3.12.1",
             ),
             (Change("global:m:X", "global", "added", "", "3"), "global:m:X added: 3"),
             (Change("global:m:X", "global", "added"), "global:m:X added"),

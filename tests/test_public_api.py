@@ -27,10 +27,11 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_settings": frozenset({"_errors"}),
     "_locks": frozenset(),
     "_fingerprint": frozenset({"_errors", "_digest"}),
-    "_store": frozenset({"_errors", "_manifest"}),
+    "_catalog": frozenset({"_errors", "_manifest"}),
+    "_store": frozenset({"_errors", "_manifest", "_catalog"}),
     "_explain": frozenset({"_errors", "_manifest"}),
     "_decorator": None,
-    "_cli": frozenset({"_errors", "_store", "_explain", "_manifest"}),
+    "_cli": frozenset({"_errors", "_store", "_explain", "_manifest", "_catalog"}),
     "pytest_plugin": frozenset(),
     "__main__": frozenset({"_cli"}),
 }

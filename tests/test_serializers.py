@@ -156,3 +156,46 @@ class TestJsonSerializer(SerializerContract):
 
     def make(self) -> Serializer:
         return JsonSerializer()
+
+
+class TestOutOfBandBuffers:
+    """Protocol-5 buffers travel out of band (PEP 574): no big copies."""
+
+    def test_numpy_round_trip_is_framed_and_writable(self):
+        """A large array is framed with its buffer separate, and loads back writable."""
+        np = pytest.importorskip("numpy")
+        serializer = CloudpickleSerializer()
+        array = np.arange(100_000, dtype=np.float64).reshape(1000, 100)
+        chunks = serializer.dump_chunks({"a": array, "n": 3})
+        assert b"CKPB" == bytes(chunks[0][:4])
+        assert any(memoryview(c).nbytes == array.nbytes for c in chunks)
+        joined = b"".join(chunks)
+        for data in (joined, memoryview(bytearray(joined))):
+            loaded = serializer.loads(data)
+            assert 3 == loaded["n"]
+            assert np.array_equal(array, loaded["a"])
+            assert loaded["a"].flags.writeable
+            loaded["a"][0, 0] = -1.0  # writable, and never aliasing the original
+            assert 0.0 == array[0, 0]
+
+    def test_plain_values_stay_one_stream(self):
+        """Values without buffers are a single ordinary pickle stream."""
+        chunks = CloudpickleSerializer().dump_chunks({"a": [1, 2]})
+        assert 1 == len(chunks)
+        assert 0x80 == chunks[0][0]  # the PROTO opcode
+
+    def test_protocol_4_is_in_band(self):
+        """Below protocol 5 everything is in band."""
+        np = pytest.importorskip("numpy")
+        serializer = CloudpickleSerializer(protocol=4)
+        chunks = serializer.dump_chunks(np.ones(10))
+        assert 1 == len(chunks)
+        assert np.array_equal(np.ones(10), serializer.loads(chunks[0]))
+
+    def test_truncated_frame_is_a_serialization_error(self):
+        """A frame that promises more buffer bytes than it holds fails cleanly."""
+        np = pytest.importorskip("numpy")
+        serializer = CloudpickleSerializer()
+        joined = b"".join(serializer.dump_chunks(np.ones(1000)))
+        with pytest.raises(SerializationError):
+            serializer.loads(joined[:-100])

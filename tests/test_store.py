@@ -171,6 +171,7 @@ class TestSave:
         expected = [
             ".blobs/ab/" + blob + ".txt",
             "CACHEDIR.TAG",
+            f"{FID}/.catalog.v1.tsv",  # the index of `inspect` (_catalog.py)
             f"{FID}/{KEY}.ckpt",
             f"{FID}/{KEY}.json",
         ]
@@ -430,3 +431,29 @@ class TestRemoving:
     def test_clear_missing(self, tmp_path):
         """Clearing a function without entries deletes nothing."""
         assert 0 == Store(tmp_path / "nope").clear(FID)
+
+
+class TestTempReclaim:
+    def test_dead_writers_temps_are_removed(self, tmp_path):
+        """The first write into a directory removes temps of dead pids and old temps."""
+        import os
+        import subprocess
+        import sys
+        import time
+
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        dead_pid = int(dead.stdout)
+        directory = tmp_path / FID
+        directory.mkdir(parents=True)
+        from_dead = directory / f".{KEY}.ckpt.{dead_pid}.abcd1234.tmp"
+        from_live = directory / f".{KEY}.ckpt.{os.getppid()}.abcd1234.tmp"
+        ancient = directory / f".{KEY}.json.abcd1234.tmp"  # no pid: the age rule
+        for path in (from_dead, from_live, ancient):
+            path.write_bytes(b"partial")
+        old = time.time() - 2 * 24 * 3600
+        os.utime(ancient, (old, old))
+        _save(Store(tmp_path))
+        assert not from_dead.exists()
+        assert not ancient.exists()
+        assert from_live.exists()  # a live writer's file is never touched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._decorator import Checkpointed, checkpoint
+from ._digest import register_digest
 from ._errors import (
     ArgumentDigestError,
     CacheReadWarning,
@@ -16,6 +17,7 @@ from ._errors import (
     SerializationError,
     StoreError,
     StoreWriteWarning,
+    UntrustedDirectoryError,
 )
 from ._explain import Change, Explanation
 from ._manifest import ArgumentRecord, ComponentRecord, Manifest
@@ -46,8 +48,10 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreWriteWarning",
+    "UntrustedDirectoryError",
     "checkpoint",
     "defaults",
+    "register_digest",
 ]
 
 

@@ -39,6 +39,7 @@ from ._errors import (
     LockTimeoutWarning,
     SerializationError,
     StoreWriteWarning,
+    UntrustedDirectoryError,
     user_stacklevel,
 )
 from ._explain import FORCED, UNREADABLE, Explanation, explain
@@ -58,9 +59,11 @@ from ._settings import (
     check_on_error,
     check_pickle_protocol,
     resolve_directory,
+    resolve_hmac_key,
     resolve_lock_timeout,
     resolve_on_error,
     resolve_pickle_protocol,
+    resolve_trust_directory,
 )
 from ._store import MISSING, Store
 
@@ -148,6 +151,8 @@ class Checkpointed(Generic[P, R]):
         depends_on: Collection[object] = (),
         ignore_code: Collection[str] = (),
         lock_timeout: float | None = None,
+        trust_directory: bool = False,
+        hmac_key: bytes | str | None = None,
     ) -> None:
         if not callable(func):
             raise ConfigurationError(f"@checkpoint needs a function, got {func!r}")
@@ -212,6 +217,10 @@ class Checkpointed(Generic[P, R]):
         if lock_timeout is not None:
             check_lock_timeout(lock_timeout)
         self._lock_timeout = lock_timeout
+        self._trust_directory = trust_directory
+        if hmac_key is not None and not isinstance(hmac_key, (bytes, str)):
+            raise ConfigurationError(f"{name}: hmac_key= must be bytes or str")
+        self._hmac_key = hmac_key
         self._depends_on: tuple[object, ...] = self._options["depends_on"]
         self._ignore_code = frozenset(self._options["ignore_code"])
         self._function_id = _function_id(inspect.unwrap(func))
@@ -221,7 +230,7 @@ class Checkpointed(Generic[P, R]):
             self._is_coroutine = getattr(
                 importlib.import_module("asyncio.coroutines"), "_is_coroutine", None
             )
-        self._stores: dict[str, Store] = {}
+        self._stores: dict[tuple[str, bytes | None, bool], Store] = {}
 
     # -- the public surface --------------------------------------------------
     def __repr__(self) -> str:
@@ -312,10 +321,15 @@ class Checkpointed(Generic[P, R]):
     # -- internals -----------------------------------------------------------
     def _store(self) -> Store:
         directory = resolve_directory(self._directory)
-        store = self._stores.get(directory)
+        hmac_key = resolve_hmac_key(self._hmac_key)
+        trust = resolve_trust_directory(explicit=self._trust_directory)
+        memo_key = (directory, hmac_key, trust)
+        store = self._stores.get(memo_key)
         if store is None:
-            store = Store(directory, fsync=self._fsync)
-            self._stores[directory] = store
+            store = Store(
+                directory, fsync=self._fsync, trust_directory=trust, hmac_key=hmac_key
+            )
+            self._stores[memo_key] = store
         return store
 
     def _resolved_serializer(self) -> Serializer:
@@ -389,6 +403,10 @@ class Checkpointed(Generic[P, R]):
             if raw is MISSING:
                 return plan, MISSING, None
             value = plan.serializer.loads(cast(memoryview, raw))
+        except UntrustedDirectoryError as err:
+            # Never load from (or write to) a directory others could plant in.
+            self._internal_failure(policy, err, "the cache directory is not trusted")
+            return None, MISSING, None
         except (CorruptEntryError, SerializationError) as err:
             # Damaged, swapped, or written by an incompatible library version:
             # never an exception to the caller; move it aside and recompute.
@@ -523,7 +541,12 @@ class Checkpointed(Generic[P, R]):
                         plan.key,
                         reason.compared_with,
                     )
-            payload = plan.serializer.dumps(result)
+            dump_chunks = getattr(plan.serializer, "dump_chunks", None)
+            payload = (
+                dump_chunks(result)
+                if dump_chunks is not None
+                else [plan.serializer.dumps(result)]
+            )
             manifest = Manifest(
                 key=plan.key,
                 function_id=plan.function_id,
@@ -535,7 +558,7 @@ class Checkpointed(Generic[P, R]):
                 arguments=plan.arguments,
                 created_at=time.time(),
                 compute_seconds=elapsed,
-                value_size_bytes=len(payload),
+                value_size_bytes=sum(memoryview(chunk).nbytes for chunk in payload),
                 serializer=plan.serializer.name,
                 python_version=platform.python_version(),
                 library_version=_library_version(),
@@ -671,6 +694,8 @@ def checkpoint(
     depends_on: Collection[object] = (),
     ignore_code: Collection[str] = (),
     lock_timeout: float | None = None,
+    trust_directory: bool = False,
+    hmac_key: bytes | str | None = None,
 ) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
 def checkpoint(
     func: Callable[P, R] | None = None,
@@ -687,6 +712,8 @@ def checkpoint(
     depends_on: Collection[object] = (),
     ignore_code: Collection[str] = (),
     lock_timeout: float | None = None,
+    trust_directory: bool = False,
+    hmac_key: bytes | str | None = None,
 ) -> Checkpointed[P, R] | Callable[[Callable[P, R]], Checkpointed[P, R]]:
     """
     Persist a function's results on disk; rerun only when code or arguments change.
@@ -729,6 +756,13 @@ def checkpoint(
             computes the same call (single flight: it then loads that result).
             Default ``defaults["checkpoint.lock_timeout"]`` (3600). On timeout
             the call computes anyway, with a :class:`LockTimeoutWarning`.
+        trust_directory: Accept a cache directory owned by another user or
+            writable by group/others (refused by default on POSIX: entries are
+            pickles, and loading one runs code). Also
+            ``CHECKPOINTING_TRUST_DIRECTORY=1``.
+        hmac_key: Sign every entry with HMAC-SHA256 under this key and refuse
+            (as misses) entries that are unsigned or do not verify. Default:
+            the ``CHECKPOINTING_HMAC_KEY`` environment variable, if set.
 
     Returns:
         A :class:`Checkpointed` wrapper (or a decorator making one).
@@ -750,6 +784,8 @@ def checkpoint(
         "depends_on": depends_on,
         "ignore_code": ignore_code,
         "lock_timeout": lock_timeout,
+        "trust_directory": trust_directory,
+        "hmac_key": hmac_key,
     }
     if func is not None:
         return Checkpointed(func, **options)

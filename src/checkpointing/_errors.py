@@ -8,6 +8,7 @@ Exceptions and warnings raised by checkpointing.
   + SerializationError                  the serializer could not dump/load a result
   + StoreError                          reading/writing the cache directory failed
     - CorruptEntryError                 an entry exists but cannot be decoded
+    - UntrustedDirectoryError           the cache directory could hold planted pickles
 * CheckpointingWarning (UserWarning)
   + IncompleteFingerprintWarning        part of the fingerprint fell back to a coarser form
   + StoreWriteWarning                   result computed and returned, but not persisted
@@ -37,6 +38,7 @@ __all__ = [
     "SerializationError",
     "StoreError",
     "StoreWriteWarning",
+    "UntrustedDirectoryError",
 ]
 
 
@@ -144,6 +146,18 @@ class CorruptEntryError(StoreError):
 
     The decorator treats it as a miss: the function is recomputed and the
     entry rewritten. Never a wrong value.
+    """
+
+
+class UntrustedDirectoryError(StoreError):
+    """
+    The cache directory is not owned by you, or others can write to it.
+
+    Entries are pickles, and loading a pickle runs code: a directory others
+    can write to could hold a planted one. Fix the permissions (``chmod go-w``,
+    or ``chown``), or, if you trust everyone who can write there, pass
+    ``trust_directory=True`` (or set ``CHECKPOINTING_TRUST_DIRECTORY=1``).
+    Under ``on_error="warn"`` the function runs uncached, with a warning.
     """
 
 

@@ -14,13 +14,14 @@ Ties go to the newest entry.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, final
 
 from ._manifest import ArgumentRecord, ComponentRecord, Manifest
 
-__all__ = ["Change", "Explanation", "explain"]
+__all__ = ["Change", "Explanation", "explain", "source_diff"]
 
 Status = Literal["hit", "miss"]
 
@@ -73,7 +74,8 @@ class Change:
         if self.kind in ("source", "callee"):
             return f"{label} changed (source)"
         if self.kind == "docstring":
-            return f"{label} changed (docstring only)"
+            what = f"{label} changed (docstring only)"
+            return f"{what}: {self.old} -> {self.new}" if self.old or self.new else what
         if self.old or self.new:
             return f"{label} changed: {self.old} -> {self.new}"
         return f"{label} changed"
@@ -292,3 +294,31 @@ def diff_arguments(
         elif before is not None:
             changes.append(Change(component, "argument", "removed", before.summary, ""))
     return changes
+
+
+def source_diff(old: str | None, new: str | None, name: str) -> list[str]:
+    """
+    Return the unified diff of two normalized sources of component *name*.
+
+    Args:
+        old: The stored source, or ``None`` if it was not kept (or absent).
+        new: The newer source, or ``None``.
+        name: The component name, used in the ``---``/``+++`` header lines.
+
+    Returns:
+        Diff lines without line endings; empty if both are ``None`` or equal.
+
+    >>> source_diff("def f():\\n    return 1", "def f():\\n    return 2", "source")[3:]
+    [' def f():', '-    return 1', '+    return 2']
+    """
+    if old is None and new is None:
+        return []
+    return list(
+        difflib.unified_diff(
+            (old or "").splitlines(),
+            (new or "").splitlines(),
+            fromfile=f"{name} (before)",
+            tofile=f"{name} (now)",
+            lineterm="",
+        )
+    )

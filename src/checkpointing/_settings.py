@@ -31,6 +31,10 @@ OnError = Literal["warn", "raise", "ignore"]
 
 #: Environment variable naming the cache directory.
 DIRECTORY_ENV: Final = "CHECKPOINTING_DIR"
+#: Environment variable holding the HMAC key that signs entries (UTF-8 text).
+HMAC_KEY_ENV: Final = "CHECKPOINTING_HMAC_KEY"
+#: Environment variable accepting cache directories others can write to ("1").
+TRUST_DIRECTORY_ENV: Final = "CHECKPOINTING_TRUST_DIRECTORY"
 _ON_ERROR_VALUES: Final = ("warn", "raise", "ignore")
 
 _BUILTIN: Final[Mapping[str, Any]] = {
@@ -172,6 +176,19 @@ def resolve_lock_timeout(explicit: float | None) -> float:
     return float(
         defaults.get("checkpoint.lock_timeout", _BUILTIN["checkpoint.lock_timeout"])
     )
+
+
+def resolve_hmac_key(explicit: bytes | str | None) -> bytes | None:
+    """Return the entry-signing key: explicit > ``CHECKPOINTING_HMAC_KEY`` > none."""
+    key = explicit if explicit is not None else os.environ.get(HMAC_KEY_ENV) or None
+    if isinstance(key, str):
+        return key.encode("utf-8")
+    return key
+
+
+def resolve_trust_directory(*, explicit: bool) -> bool:
+    """Return whether to accept directories others can write: explicit or the env var."""
+    return explicit or os.environ.get(TRUST_DIRECTORY_ENV, "") in ("1", "true", "yes")
 
 
 def resolve_pickle_protocol(explicit: int | None) -> int:

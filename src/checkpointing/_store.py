@@ -8,6 +8,7 @@ Layout of a cache directory (``format_version`` 1)::
         <function_id>/                one directory per function ("module.qualname")
             <key>.ckpt                entry: 40-byte header + serialized value
             <key>.json                manifest, written after the value
+            .catalog.v1.tsv           index of the manifests for `inspect` (_catalog.py)
         .blobs/<d[:2]>/<d>.txt        normalized sources, content-addressed by digest d
         .quarantine/                  damaged entries moved aside (never deleted silently)
 
@@ -26,18 +27,21 @@ from __future__ import annotations
 
 import contextlib
 import io
+import mmap
 import os
 import shutil
+import stat
 import struct
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final, final
 
 import xxhash
 
-from ._errors import CorruptEntryError, StoreError
+from . import _catalog
+from ._errors import CorruptEntryError, StoreError, UntrustedDirectoryError
 from ._manifest import FORMAT_VERSION, Manifest
 
 __all__ = ["MISSING", "Store"]
@@ -77,8 +81,22 @@ _CACHEDIR_TAG: Final = (
     b"# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 _REPLACE_RETRIES: Final = 5
+#: Header flag: an HMAC-SHA256 signature of header and payload follows the payload.
+_FLAG_SIGNED: Final = 0x1
+_SIGNATURE_SIZE: Final = 32
 # Not sys.platform: type checkers treat that as a constant and prune the branch.
 _ON_WINDOWS: Final = os.name == "nt"
+
+
+def _signature(key: bytes, *parts: bytes | memoryview) -> bytes:
+    """HMAC-SHA256 (RFC 2104) of the concatenated *parts*: 32 bytes."""
+    import hashlib  # only signed stores pay for importing hashlib
+    import hmac
+
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    for part in parts:
+        mac.update(part)
+    return mac.digest()
 
 
 def _check_name(name: str, what: str) -> str:
@@ -96,10 +114,36 @@ def _check_name(name: str, what: str) -> str:
     return name
 
 
+#: Temp files older than this are removed by the next writer even if their
+#: writer may be alive (one day: no single write takes that long).
+_STALE_TEMP_SECONDS: Final = 24 * 3600.0
+
+
+def _writer_is_dead(temp_name: str) -> bool:
+    """Whether the pid in ``.<file>.<pid>.<random>.tmp`` names no live process."""
+    if os.name != "posix":
+        return False  # no cheap liveness check: rely on the age rule
+    parts = temp_name.split(".")
+    if len(parts) < 5 or not parts[-3].isdigit():
+        return False
+    pid = int(parts[-3])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, owned by someone else
+    except OSError:
+        return False
+    return False
+
+
 _SMALL_READ: Final = 1 << 20
 
 
-def _read_file(path: str) -> bytes | bytearray:
+def _read_file(path: str) -> bytes | memoryview:
     """
     Read a whole file with the fewest system calls.
 
@@ -115,7 +159,14 @@ def _read_file(path: str) -> bytes | bytearray:
             # Entries are replaced, never rewritten in place, so a short read is
             # a damaged file (the checksum says so) and a long one a grown file.
             return data + _read_rest(fd) if len(data) > size else data
-        buffer = bytearray(size)
+        # Anonymous memory: zero pages come from the kernel on first touch,
+        # where bytearray(size) would first write a GB of zeros itself.
+        buffer = mmap.mmap(-1, size)
+        if hasattr(mmap, "MADV_HUGEPAGE"):
+            # Transparent huge pages, as numpy uses for large arrays: far fewer
+            # page faults while the file is read in (Linux only).
+            with contextlib.suppress(OSError):
+                buffer.madvise(mmap.MADV_HUGEPAGE)
         view = memoryview(buffer)
         with io.FileIO(fd, "r", closefd=False) as file:
             filled = 0
@@ -126,8 +177,8 @@ def _read_file(path: str) -> bytes | bytearray:
                 filled += count
             extra = file.read(1)  # the file grew since fstat: read the rest
         if extra:
-            return bytes(buffer[:filled]) + extra + _read_rest(fd)
-        return buffer if filled == size else buffer[:filled]
+            return bytes(view[:filled]) + extra + _read_rest(fd)
+        return view if filled == size else view[:filled]
     finally:
         os.close(fd)
 
@@ -169,11 +220,22 @@ class Store:
     :class:`CorruptEntryError` for damaged entries.
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, fsync: bool = False) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        fsync: bool = False,
+        trust_directory: bool = False,
+        hmac_key: bytes | None = None,
+    ) -> None:
         self.root = Path(root)
         self.fsync = fsync
+        self.trust_directory = trust_directory
+        self._hmac_key = hmac_key or None
+        self._trusted = trust_directory  # set once the root passed _check_trust
         self._root_text = os.fspath(self.root)
         self._checked: set[str] = set()  # names already validated (hot path)
+        self._reclaimed: set[str] = set()  # directories swept of dead writers' temps
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -223,12 +285,47 @@ class Store:
             return MISSING
         except OSError as err:
             raise StoreError(path, f"cannot read entry: {err}") from err
+        if not self._trusted:
+            self._check_trust()  # once per store: before the first entry is decoded
         return self._verify(path, key, data)
 
-    def _verify(self, path: str, key: str, data: bytes | bytearray) -> memoryview:
+    def _check_trust(self) -> None:
+        """
+        Refuse a cache directory that someone else could have planted pickles in.
+
+        Loading a pickle runs code, so on POSIX the directory must belong to the
+        current user and must not be writable by group or others. Checked once
+        per :class:`Store` (before the first entry is loaded or written).
+
+        Raises:
+            UntrustedDirectoryError: If the directory fails either test and
+                ``trust_directory`` was not given.
+        """
+        if self._trusted or os.name != "posix":
+            self._trusted = True
+            return
+        try:
+            status = os.stat(self._root_text)
+        except OSError:
+            return  # not there yet: it will be created owner-only
+        if status.st_uid != os.geteuid():
+            raise UntrustedDirectoryError(
+                self._root_text,
+                f"owned by uid {status.st_uid}, not by you (uid {os.geteuid()}): "
+                "entries are pickles, and loading a pickle runs its code",
+            )
+        if status.st_mode & 0o022:
+            raise UntrustedDirectoryError(
+                self._root_text,
+                f"writable by other users (mode {stat.filemode(status.st_mode)}): "
+                "anyone could plant a pickle there; run chmod go-w on it",
+            )
+        self._trusted = True
+
+    def _verify(self, path: str, key: str, data: bytes | memoryview) -> memoryview:
         if len(data) < _HEADER.size:
             raise CorruptEntryError(str(path), "truncated entry header")
-        magic, version, _flags, stored_key, length, checksum = _HEADER.unpack_from(data)
+        magic, version, flags, stored_key, length, checksum = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise CorruptEntryError(str(path), "not a checkpointing entry")
         if version != FORMAT_VERSION:
@@ -240,13 +337,27 @@ class Store:
             raise CorruptEntryError(
                 str(path), f"holds the entry of key {stored_key.hex()}"
             )
-        payload = memoryview(data)[_HEADER.size :]
-        if len(payload) != length:
+        signed = bool(flags & _FLAG_SIGNED)
+        end = _HEADER.size + length
+        trailer = _SIGNATURE_SIZE if signed else 0
+        if len(data) != end + trailer:
             raise CorruptEntryError(
-                str(path), f"payload is {len(payload)} bytes, header says {length}"
+                str(path),
+                f"entry is {len(data)} bytes, header says {end + trailer}",
             )
+        payload = memoryview(data)[_HEADER.size : end]
         if xxhash.xxh3_64_intdigest(payload) != checksum:
             raise CorruptEntryError(str(path), "checksum mismatch")
+        if self._hmac_key is not None:
+            if not signed:
+                raise CorruptEntryError(
+                    str(path), "unsigned entry, and an HMAC key is set: refused"
+                )
+            import hmac
+
+            expected = _signature(self._hmac_key, memoryview(data)[:end])
+            if not hmac.compare_digest(expected, bytes(memoryview(data)[end:])):
+                raise CorruptEntryError(str(path), "HMAC signature mismatch: refused")
         return payload  # a view: no copy of a large payload
 
     def is_valid(self, function_id: str, key: str) -> bool:
@@ -324,14 +435,21 @@ class Store:
             return None
 
     # -- writing -------------------------------------------------------------
-    def save(self, manifest: Manifest, payload: bytes, blobs: dict[str, str]) -> Path:
+    def save(
+        self,
+        manifest: Manifest,
+        payload: bytes | Sequence[bytes | bytearray | memoryview],
+        blobs: dict[str, str],
+    ) -> Path:
         """
         Write an entry atomically: blobs, then the value, then the manifest.
 
         Args:
             manifest: The entry's manifest (its ``function_id`` and ``key`` name
                 the files).
-            payload: Serialized value bytes.
+            payload: Serialized value: bytes, or a sequence of chunks written
+                one after the other without being joined (large buffers are
+                written from their own memory).
             blobs: Digest to text of normalized sources to keep (written once).
 
         Returns:
@@ -348,20 +466,37 @@ class Store:
                 path = self.root / _BLOBS / digest[:2] / f"{digest}.txt"
                 if not path.exists():
                     self._write_atomic(path, text.encode("utf-8"))
+            chunks = (
+                [payload] if isinstance(payload, (bytes, bytearray)) else list(payload)
+            )
+            checksum = xxhash.xxh3_64()
+            length = 0
+            for chunk in chunks:
+                checksum.update(chunk)
+                length += memoryview(chunk).nbytes
             header = _HEADER.pack(
                 _MAGIC,
                 FORMAT_VERSION,
-                0,
+                _FLAG_SIGNED if self._hmac_key is not None else 0,
                 bytes.fromhex(manifest.key),
-                len(payload),
-                xxhash.xxh3_64_intdigest(payload),
+                length,
+                checksum.intdigest(),
             )
-            self._write_atomic(entry, header, payload)
+            if self._hmac_key is not None:
+                # Header fields and payload are signed together, so neither a
+                # payload nor a header (key, length) can be swapped in alone.
+                signature = _signature(self._hmac_key, header, *chunks)
+                self._write_atomic(entry, header, *chunks, signature)
+            else:
+                self._write_atomic(entry, header, *chunks)
             # The manifest goes last: a manifest on disk implies a complete entry.
+            manifest_json = manifest.to_json()
             self._write_atomic(
                 self.manifest_path(manifest.function_id, manifest.key),
-                manifest.to_json(),
+                manifest_json,
             )
+            # Catalog hook (issue 4): index the entry for `inspect`. Never raises.
+            _catalog.record_entry(self.root, manifest, len(manifest_json))
         except OSError as err:
             raise StoreError(str(entry), f"cannot write entry: {err}") from err
         except ValueError as err:  # a key that is not hex
@@ -369,6 +504,7 @@ class Store:
         return entry
 
     def _ensure_root(self) -> None:
+        self._check_trust()
         if self.root.is_dir():
             return
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -376,11 +512,17 @@ class Store:
         if not tag.exists():
             self._write_atomic(tag, _CACHEDIR_TAG)
 
-    def _write_atomic(self, path: Path, *chunks: bytes) -> None:
+    def _write_atomic(
+        self, path: Path, *chunks: bytes | bytearray | memoryview
+    ) -> None:
         """Write *chunks* so readers see the old file or the new one, never a prefix."""
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._refuse_symlinks(path.parent)
+        self._reclaim_temps(path.parent)
+        # The writer's pid is in the name, so later writers can tell a dead
+        # writer's leftovers from a live writer's file (see _reclaim_temps).
         fd, tmp = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
         )
         try:
             with os.fdopen(fd, "wb") as file:
@@ -394,6 +536,47 @@ class Store:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+
+    def _refuse_symlinks(self, directory: Path) -> None:
+        """Never write through a symbolic link inside the store (the root may be one)."""
+        current = directory
+        while current != self.root and current != current.parent:
+            if current.is_symlink():
+                raise StoreError(
+                    str(current),
+                    "is a symbolic link inside the store: refusing to write",
+                )
+            current = current.parent
+
+    def _reclaim_temps(self, directory: Path) -> None:
+        """
+        Delete temporary files that dead writers left in *directory*.
+
+        A writer killed mid-write (``kill -9``, OOM) leaves its temporary file;
+        a crash loop must not fill the disk. Once per directory per process,
+        before the first write there, temp files are removed when the pid in
+        their name is not a live process (POSIX), or when they are older than
+        :data:`_STALE_TEMP_SECONDS` (any platform, and names without a pid).
+        """
+        marker = str(directory)
+        if marker in self._reclaimed:
+            return
+        self._reclaimed.add(marker)
+        now = time.time()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            if not (name.startswith(".") and name.endswith(".tmp")):
+                continue
+            with contextlib.suppress(OSError):
+                if (
+                    _writer_is_dead(name)
+                    or now - entry.stat().st_mtime > _STALE_TEMP_SECONDS
+                ):
+                    os.unlink(entry.path)
 
     # -- removing ------------------------------------------------------------
     def quarantine(self, function_id: str, key: str) -> Path | None:
@@ -467,6 +650,7 @@ class Store:
                     except OSError as err:
                         raise StoreError(entry.path, f"cannot delete: {err}") from err
                     count += entry.name.endswith(_ENTRY_SUFFIX)
+            _catalog.forget(directory)  # catalog hook (issue 4): the index goes too
             with contextlib.suppress(OSError):
                 directory.rmdir()
         if function_id is None:
