@@ -457,3 +457,29 @@ class TestTempReclaim:
         assert not from_dead.exists()
         assert not ancient.exists()
         assert from_live.exists()  # a live writer's file is never touched
+
+
+class TestNearestManifests:
+    def test_small_functions_return_everything(self, tmp_path):
+        """Up to the limit, every manifest is returned (exact explanations)."""
+        store = Store(tmp_path)
+        for i in range(3):
+            _save(store, key=f"{i:032x}", arguments_digest=f"{i:032x}")
+        assert 3 == len(store.nearest_manifests(FID, "f" * 32, "e" * 32, limit=5))
+
+    def test_large_functions_read_only_the_best_group(self, tmp_path):
+        """Past the limit, only the newest entries with the same arguments are read."""
+        store = Store(tmp_path)
+        for i in range(12):
+            same = i % 3 == 0
+            _save(
+                store,
+                key=f"{i:032x}",
+                arguments_digest=("a" if same else "b") * 32,
+                fingerprint=f"{i:032x}",
+                created_at=1_700_000_000.0 + i,
+            )
+        found = store.nearest_manifests(FID, "a" * 32, "c" * 32, limit=3)
+        assert [f"{i:032x}" for i in (9, 6, 3)] == [m.key for m in found]
+        by_code = store.nearest_manifests(FID, "z" * 32, f"{4:032x}", limit=3)
+        assert [f"{4:032x}"] == [m.key for m in by_code]

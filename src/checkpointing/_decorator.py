@@ -376,7 +376,9 @@ class Checkpointed(Generic[P, R]):
             plan.arguments_digest,
             _component_records(plan.fingerprint),
             plan.arguments,
-            plan.store.manifests(plan.function_id),
+            plan.store.nearest_manifests(
+                plan.function_id, plan.arguments_digest, plan.fingerprint.digest
+            ),
         )
 
     def _prepare(
