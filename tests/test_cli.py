@@ -785,6 +785,9 @@ class TestPrune:
             store.manifest_path(manifest.function_id, manifest.key).write_text(
                 json.dumps(data)
             )
+            # prune reads ages from the entry files, as automatic eviction does
+            then = now - days * 86400
+            os.utime(store.entry_path(manifest.function_id, manifest.key), (then, then))
         for function_id in store.function_ids():
             _catalog.forget(directory / function_id)
         return [m.key for m in manifests]

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1234,29 +1233,39 @@ def _prune(args: argparse.Namespace) -> int:
     store = _resolve(args)
     catalogs = _catalogs(store, _select(store, args.target))
     doomed: list[_Doomed] = []
-    kept: list[tuple[float, str, CatalogEntry]] = []
-    cutoff = None if args.older_than is None else time.time() - args.older_than
+    # The same policy as automatic eviction (Store.evict): entries written
+    # before the cut-off go first, then the least recently used (access time,
+    # refreshed by hits at most hourly) until the selection fits --max-size.
+    selected = [c.function_id for c in catalogs]
+    unreadable = set()
     for c in catalogs:
-        for e in c.entries.values():
-            if cutoff is not None and e.created_at < cutoff:
-                doomed.append(_Doomed(c.function_id, e.key, e.size_bytes, "older"))
-            else:
-                kept.append((e.created_at, c.function_id, e))
         for u in c.unreadable.values():
+            unreadable.add(u.key)
             if args.unreadable:
                 doomed.append(
                     _Doomed(c.function_id, u.key, u.manifest_size_bytes, "unreadable")
                 )
-    if args.max_size is not None:
-        unreadable_left = sum(
-            u.manifest_size_bytes for c in catalogs for u in c.unreadable.values()
-        ) * (not args.unreadable)
-        total = sum(e.size_bytes for _, _, e in kept) + unreadable_left
-        kept.sort(key=lambda item: item[0])
-        while kept and total > args.max_size:
-            _, fid, e = kept.pop(0)
-            doomed.append(_Doomed(fid, e.key, e.size_bytes, "size"))
-            total -= e.size_bytes
+    if args.older_than is not None or args.max_size is not None:
+        # Unreadable entries are --unreadable's business; while they stay,
+        # their files count toward --max-size.
+        for eviction in store.evict(
+            size_limit=args.max_size,
+            max_age=args.older_than,
+            dry_run=True,
+            function_ids=selected,
+            protected=unreadable,  # with --unreadable they are already doomed above
+        ):
+            why = "older" if eviction.why == "expired" else "size"
+            doomed.append(
+                _Doomed(eviction.function_id, eviction.key, eviction.size_bytes, why)
+            )
+    gone = {(d.function_id, d.key) for d in doomed}
+    kept = [
+        (e.created_at, c.function_id, e)
+        for c in catalogs
+        for e in c.entries.values()
+        if (c.function_id, e.key) not in gone
+    ]
     if not args.dry_run:
         for d in doomed:
             store.delete(d.function_id, d.key)

@@ -153,6 +153,8 @@ class Checkpointed(Generic[P, R]):
         lock_timeout: float | None = None,
         trust_directory: bool = False,
         hmac_key: bytes | str | None = None,
+        size_limit: int | None = None,
+        max_age: float | None = None,
     ) -> None:
         if not callable(func):
             raise ConfigurationError(f"@checkpoint needs a function, got {func!r}")
@@ -221,6 +223,24 @@ class Checkpointed(Generic[P, R]):
         if hmac_key is not None and not isinstance(hmac_key, (bytes, str)):
             raise ConfigurationError(f"{name}: hmac_key= must be bytes or str")
         self._hmac_key = hmac_key
+        if size_limit is not None and (
+            isinstance(size_limit, bool)
+            or not isinstance(size_limit, int)
+            or size_limit < 0
+        ):
+            raise ConfigurationError(
+                f"{name}: size_limit= must be a number of bytes >= 0"
+            )
+        if max_age is not None and (
+            isinstance(max_age, bool)
+            or not isinstance(max_age, (int, float))
+            or max_age < 0
+        ):
+            raise ConfigurationError(
+                f"{name}: max_age= must be a number of seconds >= 0"
+            )
+        self._size_limit = size_limit
+        self._max_age = None if max_age is None else float(max_age)
         self._depends_on: tuple[object, ...] = self._options["depends_on"]
         self._ignore_code = frozenset(self._options["ignore_code"])
         self._function_id = _function_id(inspect.unwrap(func))
@@ -266,7 +286,7 @@ class Checkpointed(Generic[P, R]):
     def is_cached(self, *args: P.args, **kwargs: P.kwargs) -> bool:
         """Return whether a call with these arguments would be a hit (nothing runs)."""
         plan = self._plan(args, kwargs)
-        return plan.store.is_valid(plan.function_id, plan.key)
+        return plan.store.is_valid(plan.function_id, plan.key, max_age=self._max_age)
 
     def explain(self, *args: P.args, **kwargs: P.kwargs) -> Explanation:
         """
@@ -281,7 +301,7 @@ class Checkpointed(Generic[P, R]):
             CheckpointingError: If the key cannot be computed.
         """
         plan = self._plan(args, kwargs)
-        if plan.store.is_valid(plan.function_id, plan.key):
+        if plan.store.is_valid(plan.function_id, plan.key, max_age=self._max_age):
             return Explanation("hit", "hit", (), plan.key, plan.key)
         return self._explain_miss(plan)
 
@@ -401,7 +421,7 @@ class Checkpointed(Generic[P, R]):
         if force:
             return plan, MISSING, None
         try:
-            raw = plan.store.load(plan.function_id, plan.key)
+            raw = plan.store.load(plan.function_id, plan.key, max_age=self._max_age)
             if raw is MISSING:
                 return plan, MISSING, None
             value = plan.serializer.loads(cast(memoryview, raw))
@@ -513,7 +533,7 @@ class Checkpointed(Generic[P, R]):
         # Even without a wait: another caller may have stored the entry between
         # our first look and taking the lock (one failed open on a real miss).
         try:
-            raw = plan.store.load(plan.function_id, plan.key)
+            raw = plan.store.load(plan.function_id, plan.key, max_age=self._max_age)
             if raw is MISSING:
                 return MISSING  # the holder failed: compute it ourselves
             value = plan.serializer.loads(cast(memoryview, raw))
@@ -572,6 +592,10 @@ class Checkpointed(Generic[P, R]):
                 if c.source
             }
             plan.store.save(manifest, payload, blobs)
+            if self._size_limit is not None or self._max_age is not None:
+                plan.store.evict_if_due(
+                    size_limit=self._size_limit, max_age=self._max_age
+                )
         except Exception as err:  # noqa: BLE001 - the one policy point
             self._internal_failure(
                 policy,
@@ -698,6 +722,8 @@ def checkpoint(
     lock_timeout: float | None = None,
     trust_directory: bool = False,
     hmac_key: bytes | str | None = None,
+    size_limit: int | None = None,
+    max_age: float | None = None,
 ) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
 def checkpoint(
     func: Callable[P, R] | None = None,
@@ -716,6 +742,8 @@ def checkpoint(
     lock_timeout: float | None = None,
     trust_directory: bool = False,
     hmac_key: bytes | str | None = None,
+    size_limit: int | None = None,
+    max_age: float | None = None,
 ) -> Checkpointed[P, R] | Callable[[Callable[P, R]], Checkpointed[P, R]]:
     """
     Persist a function's results on disk; rerun only when code or arguments change.
@@ -765,6 +793,11 @@ def checkpoint(
         hmac_key: Sign every entry with HMAC-SHA256 under this key and refuse
             (as misses) entries that are unsigned or do not verify. Default:
             the ``CHECKPOINTING_HMAC_KEY`` environment variable, if set.
+        size_limit: Bytes for the whole cache directory: after a result is
+            stored, least-recently-used entries (of any function) are evicted
+            until the directory fits (checked at most every 30 s per process).
+        max_age: Seconds: an entry written longer ago is a miss (recomputed
+            and overwritten) and is evicted with the size checks.
 
     Returns:
         A :class:`Checkpointed` wrapper (or a decorator making one).
@@ -788,6 +821,8 @@ def checkpoint(
         "lock_timeout": lock_timeout,
         "trust_directory": trust_directory,
         "hmac_key": hmac_key,
+        "size_limit": size_limit,
+        "max_age": max_age,
     }
     if func is not None:
         return Checkpointed(func, **options)

@@ -34,9 +34,9 @@ import stat
 import struct
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
-from typing import Final, final
+from typing import Final, NamedTuple, final
 
 import xxhash
 
@@ -141,11 +141,14 @@ def _writer_is_dead(temp_name: str) -> bool:
 
 
 _SMALL_READ: Final = 1 << 20
+#: Seconds: a hit refreshes its entry's access time when it is older than this
+#: (once an hour at most, so hits stay read-mostly).
+_ACCESS_RESOLUTION: Final = 3600.0
 
 
-def _read_file(path: str) -> bytes | memoryview:
+def _read_file(path: str) -> tuple[bytes | memoryview, os.stat_result]:
     """
-    Read a whole file with the fewest system calls.
+    Read a whole file with the fewest system calls; return it and its status.
 
     ``os.open`` + ``os.read`` is about twice as fast as ``open().read()`` for
     the small files of a cache hit; large files are read into one
@@ -153,12 +156,13 @@ def _read_file(path: str) -> bytes | memoryview:
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        size = os.fstat(fd).st_size
+        status = os.fstat(fd)
+        size = status.st_size
         if size < _SMALL_READ:
             data = os.read(fd, size + 1)
             # Entries are replaced, never rewritten in place, so a short read is
             # a damaged file (the checksum says so) and a long one a grown file.
-            return data + _read_rest(fd) if len(data) > size else data
+            return (data + _read_rest(fd) if len(data) > size else data), status
         # Anonymous memory: zero pages come from the kernel on first touch,
         # where bytearray(size) would first write a GB of zeros itself.
         buffer = mmap.mmap(-1, size)
@@ -177,8 +181,8 @@ def _read_file(path: str) -> bytes | memoryview:
                 filled += count
             extra = file.read(1)  # the file grew since fstat: read the rest
         if extra:
-            return bytes(view[:filled]) + extra + _read_rest(fd)
-        return view if filled == size else view[:filled]
+            return bytes(view[:filled]) + extra + _read_rest(fd), status
+        return (view if filled == size else view[:filled]), status
     finally:
         os.close(fd)
 
@@ -202,6 +206,15 @@ def _replace(source: str, target: Path) -> None:
             if not _ON_WINDOWS or attempt >= _REPLACE_RETRIES:
                 raise
             time.sleep(0.01 * 2**attempt)
+
+
+class Eviction(NamedTuple):
+    """One entry removed by :meth:`Store.evict` (``why``: ``expired`` or ``size``)."""
+
+    function_id: str
+    key: str
+    size_bytes: int
+    why: str
 
 
 @final
@@ -236,6 +249,7 @@ class Store:
         self._root_text = os.fspath(self.root)
         self._checked: set[str] = set()  # names already validated (hot path)
         self._reclaimed: set[str] = set()  # directories swept of dead writers' temps
+        self._last_eviction = -float("inf")  # time.monotonic() of the last evict_if_due
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -258,13 +272,21 @@ class Store:
         )
 
     # -- reading -------------------------------------------------------------
-    def load(self, function_id: str, key: str) -> memoryview | _Missing:
+    def load(
+        self, function_id: str, key: str, *, max_age: float | None = None
+    ) -> memoryview | _Missing:
         """
         Return the verified payload of an entry (a zero-copy view), or :data:`MISSING`.
 
         Args:
             function_id: The function's directory name.
             key: 32-character hex key.
+            max_age: Seconds; an entry written longer ago counts as missing
+                (it is recomputed and overwritten).
+
+        The entry's access time is refreshed at most once per hour
+        (:data:`_ACCESS_RESOLUTION`), so least-recently-used eviction works
+        without a write on every hit, even on ``noatime`` mounts.
 
         Raises:
             CorruptEntryError: If the entry exists but fails verification.
@@ -280,11 +302,17 @@ class Store:
             checked.add(_check_name(key, "key"))
         path = os.path.join(self._root_text, function_id, key + _ENTRY_SUFFIX)
         try:
-            data = _read_file(path)
+            data, status = _read_file(path)
         except (FileNotFoundError, NotADirectoryError):
             return MISSING
         except OSError as err:
             raise StoreError(path, f"cannot read entry: {err}") from err
+        now = time.time()
+        if max_age is not None and now - status.st_mtime > max_age:
+            return MISSING
+        if now - status.st_atime > _ACCESS_RESOLUTION:
+            with contextlib.suppress(OSError):
+                os.utime(path, ns=(time.time_ns(), status.st_mtime_ns))
         if not self._trusted:
             self._check_trust()  # once per store: before the first entry is decoded
         return self._verify(path, key, data)
@@ -360,10 +388,12 @@ class Store:
                 raise CorruptEntryError(str(path), "HMAC signature mismatch: refused")
         return payload  # a view: no copy of a large payload
 
-    def is_valid(self, function_id: str, key: str) -> bool:
-        """Return whether a complete, verified entry exists for *key* (never raises)."""
+    def is_valid(
+        self, function_id: str, key: str, *, max_age: float | None = None
+    ) -> bool:
+        """Return whether a complete, verified (unexpired) entry exists for *key*."""
         try:
-            return self.load(function_id, key) is not MISSING
+            return self.load(function_id, key, max_age=max_age) is not MISSING
         except StoreError:
             return False
 
@@ -659,6 +689,104 @@ class Store:
             except OSError as err:
                 raise StoreError(str(path), f"cannot delete: {err}") from err
         return existed
+
+    def evict(
+        self,
+        *,
+        size_limit: int | None = None,
+        max_age: float | None = None,
+        dry_run: bool = False,
+        function_ids: Collection[str] | None = None,
+        protected: Collection[str] = (),
+    ) -> list[Eviction]:
+        """
+        Delete expired entries, then least-recently-used ones down to a size.
+
+        Args:
+            size_limit: Bytes: entries (value and manifest files) are deleted,
+                least recently used first (access time, see :meth:`load`),
+                until the whole store is at most this size. ``None``: no limit.
+            max_age: Seconds: entries written longer ago are deleted first.
+            dry_run: Only report what would be deleted.
+            function_ids: Only consider these functions (default: all); the
+                size limit then applies to their entries alone.
+            protected: Keys never evicted here; their files still count
+                toward *size_limit*.
+
+        Returns:
+            The evicted entries, in deletion order.
+
+        Raises:
+            StoreError: If an entry cannot be deleted.
+        """
+        now = time.time()
+        live: list[tuple[float, str, str, int]] = []  # (atime, function_id, key, size)
+        fixed = 0  # bytes of protected entries
+        doomed: list[Eviction] = []
+        selected = self.function_ids() if function_ids is None else sorted(function_ids)
+        for function_id in selected:
+            directory = os.path.join(
+                self._root_text, _check_name(function_id, "function")
+            )
+            try:
+                entries = list(os.scandir(directory))
+            except OSError:
+                continue
+            sizes: dict[str, int] = {}
+            times: dict[str, tuple[float, float]] = {}
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                key, _, suffix = name.rpartition(".")
+                if suffix not in ("ckpt", "json"):
+                    continue
+                try:
+                    status = entry.stat()
+                except OSError:
+                    continue
+                sizes[key] = sizes.get(key, 0) + status.st_size
+                if suffix == "ckpt":
+                    times[key] = (
+                        max(status.st_atime, status.st_mtime),
+                        status.st_mtime,
+                    )
+            for key, (accessed, written) in times.items():
+                if key in protected:
+                    fixed += sizes[key]
+                elif max_age is not None and now - written > max_age:
+                    doomed.append(Eviction(function_id, key, sizes[key], "expired"))
+                else:
+                    live.append((accessed, function_id, key, sizes[key]))
+        if size_limit is not None:
+            total = fixed + sum(size for *_, size in live)
+            live.sort()
+            for _accessed, function_id, key, size in live:
+                if total <= size_limit:
+                    break
+                doomed.append(Eviction(function_id, key, size, "size"))
+                total -= size
+        if not dry_run:
+            for eviction in doomed:
+                self.delete(eviction.function_id, eviction.key)
+        return doomed
+
+    def evict_if_due(
+        self, *, size_limit: int | None, max_age: float | None, interval: float = 30.0
+    ) -> list[Eviction]:
+        """
+        Run :meth:`evict` after a write, at most once per *interval* seconds.
+
+        Called by the decorator after each stored result when ``size_limit=``
+        or ``max_age=`` is set: the first write of a process always checks, so
+        a store over its limit shrinks right away; later writes check every
+        *interval* seconds (a scan costs one ``stat`` per entry).
+        """
+        now = time.monotonic()
+        if now - self._last_eviction < interval:
+            return []
+        self._last_eviction = now
+        return self.evict(size_limit=size_limit, max_age=max_age)
 
     def clear(self, function_id: str | None = None) -> int:
         """
