@@ -365,9 +365,10 @@ class _Undigestable(Exception):
     def to_error(self, parameter: str) -> ArgumentDigestError:
         where = "".join(reversed(self.path))
         location = f" at {parameter or 'the value'}{where}" if where else ""
+        # ignore= takes parameter names; globals ("global:module:NAME") have none.
         skip = (
             f"pass {parameter!r} in ignore= if it does not affect the result, or "
-            if parameter
+            if parameter.isidentifier()
             else ""
         )
         short_name = self.type_name.rpartition(".")[2]
@@ -812,9 +813,8 @@ def _resolve(value: object, cls: type) -> _Encode:
     if isinstance(value, enum.Enum):
         # Before int/str subclass checks: IntEnum members are ints too.
         return _enum
-    library = _library_encoder(cls)
-    if library is not None:
-        return library
+    # Classes, functions and modules first: they are most of the globals the
+    # fingerprint digests on every call, and no library fast path wants them.
     if isinstance(value, type):
         return _class
     if isinstance(value, (FunctionType, BuiltinFunctionType, MethodType)):
@@ -825,6 +825,10 @@ def _resolve(value: object, cls: type) -> _Encode:
         return _ordered_dict
     if isinstance(value, collections.defaultdict):
         return _defaultdict
+    # Before the builtin-subclass rule: numpy.float64 is a float, numpy.str_ a str.
+    library = _library_encoder(cls)
+    if library is not None:
+        return library
     for base in _BUILTIN_BASES:
         if isinstance(value, base):
             return _builtin_subclass
@@ -1094,9 +1098,12 @@ def _array_body(enc: _Encoder, array: Any, depth: int) -> None:
             items = items.astype(object)
         _object_items(enc, items.tolist(), depth)
         return
-    enc.out.append(
-        b"a" + _text(dtype.str) + _shape(array.shape) + _pack_len(array.nbytes)
-    )
+    header = b"a" + _text(dtype.str) + _shape(array.shape) + _pack_len(array.nbytes)
+    if array.nbytes <= _INLINE_BYTES:
+        # Small arrays: one copy is cheaper than flushing for a separate update.
+        enc.out.append(header + array.tobytes(order="C"))
+        return
+    enc.out.append(header)
     for block in _c_order_blocks(array):
         enc.write_buffer(block)
 
@@ -1110,9 +1117,7 @@ def _c_order_blocks(array: Any) -> Iterator[Any]:
     contiguous copy without ever holding the whole copy.
     """
     np = sys.modules["numpy"]
-    if array.nbytes == 0:
-        return
-    if array.flags.c_contiguous:
+    if array.flags.c_contiguous or array.nbytes == 0:
         yield array.reshape(-1).view(np.uint8)
         return
     row_bytes = array.nbytes // array.shape[0]
@@ -1365,37 +1370,15 @@ def _pandas_dtype_identity(dtype: Any) -> str:
 
 def _categorical(enc: _Encoder, array: Any, depth: int) -> None:
     """
-    The ordered flag, the categories and the codes. Unordered categoricals
-    are equal whatever the order of their categories, so their categories are
-    sorted first (and the codes mapped accordingly).
+    The ordered flag, the categories in their order, and the codes.
+
+    pandas calls two unordered categoricals with the same values equal even
+    when their categories are in another order, but ``.cat.codes`` (a common
+    model input) differ between them, so the order counts here.
     """
-    np = sys.modules["numpy"]
-    categories = array.categories
-    codes = array.codes
-    if not array.ordered and len(categories) > 1:
-        order = _category_order(enc, categories, depth)
-        if order is not None:
-            categories = categories.take(order)
-            remap = np.empty(len(order), dtype=codes.dtype)
-            remap[order] = np.arange(len(order), dtype=codes.dtype)
-            codes = np.where(codes >= 0, remap[codes], codes)
     enc.encode(bool(array.ordered), depth + 1)
-    _index_body(enc, categories, depth)
-    _array_body(enc, codes, depth)
-
-
-def _category_order(enc: _Encoder, categories: Any, depth: int) -> Any:
-    """A permutation that sorts *categories*, or None if they are already sorted."""
-    np = sys.modules["numpy"]
-    try:
-        if categories.is_monotonic_increasing:
-            return None
-        return categories.argsort()
-    except TypeError:  # mixed types: sort by digest, still canonical
-        keys = [enc.sub_digest(item, depth + 1) for item in categories.tolist()]
-        if keys == sorted(keys):
-            return None
-        return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
+    _index_body(enc, array.categories, depth)
+    _array_body(enc, array.codes, depth)
 
 
 # -- pyarrow -------------------------------------------------------------------------
@@ -1598,15 +1581,17 @@ def _scipy_sparse(enc: _Encoder, matrix: Any, depth: int) -> None:
 
 def _pydantic_model(enc: _Encoder, model: Any, depth: int) -> None:
     """
-    What pydantic's ``==`` compares: the class, the field values (``__dict__``),
-    the extra fields and the private attributes. Which fields were set
-    explicitly (``model_fields_set``) is not part of the value.
+    The class, the field values (``__dict__``), the extra fields, the private
+    attributes, and which fields were set explicitly. pydantic's ``==``
+    ignores the last one, but ``model_dump(exclude_unset=True)`` does not, so
+    ``Model()`` and ``Model(x=<the default>)`` are kept apart.
     """
     _typed(enc, "pydantic.BaseModel")
     enc.out.append(_text(_type_name(type(model))))
     enc.mapping(b"d", model.__dict__, depth + 1, attributes=True)
     enc.encode(dict(model.__pydantic_extra__ or {}), depth + 1)
     enc.encode(getattr(model, "__pydantic_private__", None), depth + 1)
+    enc.encode(frozenset(model.__pydantic_fields_set__), depth + 1)
 
 
 # -- torch -------------------------------------------------------------------------
