@@ -23,9 +23,18 @@ import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Generic, ParamSpec, TypeVar, cast, final, overload
+from typing import (
+    Any,
+    Final,
+    Generic,
+    NamedTuple,
+    ParamSpec,
+    TypeVar,
+    cast,
+    final,
+    overload,
+)
 
 import xxhash
 
@@ -46,7 +55,7 @@ from ._explain import FORCED, UNREADABLE, Explanation, explain
 from ._fingerprint import (
     Fingerprint,
     fingerprint_arguments,
-    fingerprint_function,
+    make_fingerprinter,
     merge_fingerprints,
 )
 from ._locks import KeyLock
@@ -77,9 +86,12 @@ logger = logging.getLogger("checkpointing")
 _UNSAFE_PATH_CHARS: Final = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """Everything known about one call before it runs or loads."""
+class _Plan(NamedTuple):
+    """Everything known about one call before it runs or loads.
+
+    A ``NamedTuple``, not a frozen dataclass: it is built on every hit, and a
+    tuple is built in C (a frozen dataclass pays ``object.__setattr__`` per field).
+    """
 
     store: Store
     function_id: str
@@ -243,6 +255,13 @@ class Checkpointed(Generic[P, R]):
         self._max_age = None if max_age is None else float(max_age)
         self._depends_on: tuple[object, ...] = self._options["depends_on"]
         self._ignore_code = frozenset(self._options["ignore_code"])
+        self._fingerprint = make_fingerprinter(
+            func,
+            include_docstrings=include_docstrings,
+            ignore_code=self._ignore_code,
+            depends_on=self._depends_on,
+            version=version,
+        )
         self._function_id = _function_id(inspect.unwrap(func))
         self._is_async = inspect.iscoroutinefunction(inspect.unwrap(func))
         if self._is_async:
@@ -364,13 +383,7 @@ class Checkpointed(Generic[P, R]):
             self._signature, args, kwargs, ignore=self._ignore
         )
         fingerprint = merge_fingerprints(
-            fingerprint_function(
-                self._func,
-                include_docstrings=self._include_docstrings,
-                ignore_code=self._ignore_code,
-                depends_on=self._depends_on,
-                version=self._version,
-            ),
+            self._fingerprint(),
             # Functions, methods and project objects passed as arguments: their code.
             fingerprint_arguments(values, include_docstrings=self._include_docstrings),
         )
@@ -409,7 +422,8 @@ class Checkpointed(Generic[P, R]):
         try:
             plan = self._plan(args, kwargs)
         except TypeError as err:
-            if isinstance(err, CheckpointingError):
+            if isinstance(err, CheckpointingError) or self._arguments_fit(args, kwargs):
+                # Not the caller's mistake: a failure of ours, under the policy.
                 self._internal_failure(policy, err, "cannot build the key")
                 return None, MISSING, None
             # Arguments that do not fit the signature: let the function raise
@@ -449,6 +463,13 @@ class Checkpointed(Generic[P, R]):
             )
         logger.debug("hit %s key=%s", self._function_id, plan.key)
         return plan, value, None
+
+    def _arguments_fit(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        try:
+            self._signature.bind(*args, **kwargs)
+        except TypeError:
+            return False
+        return True
 
     def _unreadable(self, plan: _Plan, policy: OnError, err: Exception) -> Explanation:
         if policy != "ignore":

@@ -72,6 +72,7 @@ __all__ = [
     "fingerprint_arguments",
     "fingerprint_function",
     "function_name",
+    "make_fingerprinter",
     "merge_fingerprints",
 ]
 
@@ -183,24 +184,54 @@ def fingerprint_function(
     Raises:
         FingerprintError: If *func* is not a Python function.
     """
+    return make_fingerprinter(
+        func,
+        include_docstrings=include_docstrings,
+        ignore_code=ignore_code,
+        depends_on=depends_on,
+        version=version,
+    )()
+
+
+def make_fingerprinter(
+    func: Callable[..., Any],
+    *,
+    include_docstrings: bool = True,
+    ignore_code: Collection[str] = frozenset(),
+    depends_on: Sequence[object] = (),
+    version: str | None = None,
+) -> Callable[[], Fingerprint]:
+    """
+    Return a zero-argument callable computing :func:`fingerprint_function`.
+
+    The options are validated and frozen once, so each call only checks the
+    memo (the hit path of a checkpointed function calls it on every call).
+
+    Raises:
+        FingerprintError: If *func* is not a Python function (when called).
+    """
     root = inspect.unwrap(func) if hasattr(func, "__wrapped__") else func
-    if not isinstance(root, FunctionType):
-        raise FingerprintError(
-            function_name(func),
-            f"expected a Python function, got {type(func).__qualname__}",
-        )
     options = _Options(
         include_docstrings, frozenset(ignore_code), tuple(depends_on), version
     )
+    memo_key = options.memo_key()
 
     def start(walker: _Walker) -> None:
         if version is None:
-            walker.add_root(func=func, root=root)
+            walker.add_root(func=func, root=root)  # type: ignore[arg-type]
         else:
             walker.add_version(version)
         walker.add_dependencies(options.depends_on)
 
-    return _memoized(func, start, options)
+    def fingerprint() -> Fingerprint:
+        if not isinstance(root, FunctionType):
+            raise FingerprintError(
+                function_name(func),
+                f"expected a Python function, got {type(func).__qualname__}",
+            )
+        return _memoized(func, start, options, memo_key)
+
+    return fingerprint
 
 
 def fingerprint_arguments(
@@ -1182,7 +1213,10 @@ def _memoized_object_fingerprint(
 
 
 def _memoized(
-    anchor: object, start: Callable[[_Walker], None], options: _Options
+    anchor: object,
+    start: Callable[[_Walker], None],
+    options: _Options,
+    memo_key: tuple[object, ...] | None = None,
 ) -> Fingerprint:
     """
     Return the fingerprint, re-walking only when something it depends on changed.
@@ -1194,7 +1228,8 @@ def _memoized(
     previous fingerprint is still exact. Any difference triggers a full walk,
     which also picks up code newly reachable through a changed value.
     """
-    memo_key = options.memo_key()
+    if memo_key is None:
+        memo_key = options.memo_key()
     try:
         per_options = _memo.get(anchor)
     except TypeError:  # not weak-referenceable: no memo

@@ -144,11 +144,31 @@ def check_ignore(
     return names
 
 
+# os.environ.get costs ~0.4 µs (a Python-level Mapping.get, key encoding and
+# value decoding) and every call reads up to three variables. On POSIX the
+# mapping keeps its raw data in ``os.environ._data`` (bytes -> bytes, updated
+# by every ``os.environ[...] = ...``, monkeypatch.setenv included), which a
+# plain dict lookup reads in ~40 ns. Elsewhere, fall back to os.environ.get.
+_RAW_ENVIRON: Final = getattr(os.environ, "_data", None) if os.name == "posix" else None
+_ENCODED_NAMES: dict[str, bytes] = {}
+
+
+def getenv(name: str) -> str | None:
+    """``os.environ.get(name)``, faster on POSIX; see the comment above."""
+    if not isinstance(_RAW_ENVIRON, dict):
+        return os.environ.get(name)
+    key = _ENCODED_NAMES.get(name)
+    if key is None:
+        key = _ENCODED_NAMES[name] = os.fsencode(name)
+    raw = _RAW_ENVIRON.get(key)
+    return None if raw is None else os.fsdecode(raw)
+
+
 def resolve_directory(explicit: str | os.PathLike[str] | None) -> str:
     """Return the cache directory path: explicit > ``CHECKPOINTING_DIR`` > defaults."""
     if explicit is not None:
         return os.fspath(explicit)
-    env = os.environ.get(DIRECTORY_ENV)
+    env = getenv(DIRECTORY_ENV)
     if env:
         return env
     return str(
@@ -180,7 +200,7 @@ def resolve_lock_timeout(explicit: float | None) -> float:
 
 def resolve_hmac_key(explicit: bytes | str | None) -> bytes | None:
     """Return the entry-signing key: explicit > ``CHECKPOINTING_HMAC_KEY`` > none."""
-    key = explicit if explicit is not None else os.environ.get(HMAC_KEY_ENV) or None
+    key = explicit if explicit is not None else getenv(HMAC_KEY_ENV) or None
     if isinstance(key, str):
         return key.encode("utf-8")
     return key
@@ -188,7 +208,7 @@ def resolve_hmac_key(explicit: bytes | str | None) -> bytes | None:
 
 def resolve_trust_directory(*, explicit: bool) -> bool:
     """Return whether to accept directories others can write: explicit or the env var."""
-    return explicit or os.environ.get(TRUST_DIRECTORY_ENV, "") in ("1", "true", "yes")
+    return explicit or (getenv(TRUST_DIRECTORY_ENV) or "") in ("1", "true", "yes")
 
 
 def resolve_pickle_protocol(explicit: int | None) -> int:
