@@ -483,3 +483,31 @@ class TestNearestManifests:
         assert [f"{i:032x}" for i in (9, 6, 3)] == [m.key for m in found]
         by_code = store.nearest_manifests(FID, "z" * 32, f"{4:032x}", limit=3)
         assert [f"{4:032x}"] == [m.key for m in by_code]
+
+
+class TestRecentPayloads:
+    def test_rewritten_entry_is_read_again(self, tmp_path):
+        """A hit serves recent bytes only while the file is the same (inode, time, size)."""
+        import os
+
+        store = Store(tmp_path)
+        _save(store, payload=b"first")
+        assert b"first" == store.load(FID, KEY)
+        _save(store, payload=b"other")  # replaced by rename: a new inode
+        assert b"other" == store.load(FID, KEY)
+        path = store.entry_path(FID, KEY)
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0xFF
+        status = path.stat()
+        path.write_bytes(bytes(data))  # damaged in place
+        os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
+        with pytest.raises(CorruptEntryError):
+            store.load(FID, KEY)
+
+    def test_deleted_entry_is_missing(self, tmp_path):
+        """A cached entry deleted on disk is a miss."""
+        store = Store(tmp_path)
+        _save(store)
+        assert store.load(FID, KEY)
+        store.delete(FID, KEY)
+        assert store.load(FID, KEY) is MISSING

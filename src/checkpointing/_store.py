@@ -141,6 +141,10 @@ def _writer_is_dead(temp_name: str) -> bool:
 
 
 _SMALL_READ: Final = 1 << 20
+#: load() keeps the verified bytes of up to this many recent small entries
+#: (at most _RECENT_MAX_BYTES each, so at most 16 MiB per store).
+_RECENT_ENTRIES: Final = 256
+_RECENT_MAX_BYTES: Final = 64 * 1024
 #: Seconds: a hit refreshes its entry's access time when it is older than this
 #: (once an hour at most, so hits stay read-mostly).
 _ACCESS_RESOLUTION: Final = 3600.0
@@ -252,6 +256,9 @@ class Store:
         self._checked: set[str] = set()  # names already validated (hot path)
         self._reclaimed: set[str] = set()  # directories swept of dead writers' temps
         self._last_eviction = -float("inf")  # time.monotonic() of the last evict_if_due
+        # Verified payloads of small entries read recently, by path, with the
+        # (inode, mtime_ns, size) they were read at: see load().
+        self._recent: dict[str, tuple[tuple[int, int, int], memoryview]] = {}
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -304,7 +311,18 @@ class Store:
             checked.add(_check_name(key, "key"))
         path = os.path.join(self._root_text, function_id, key + _ENTRY_SUFFIX)
         try:
-            data, status = _read_file(path)
+            # One stat, then the verified bytes of a small entry from memory if
+            # the file is the very file read before (same inode, time and size:
+            # entries are only ever replaced whole, by rename). A stat costs
+            # ~2 µs; open + fstat + read + close ~5 µs.
+            status = os.stat(path)
+            identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+            recent = self._recent.get(path)
+            if recent is not None and recent[0] == identity:
+                payload = recent[1]
+            else:
+                data, status = _read_file(path)
+                payload = None
         except (FileNotFoundError, NotADirectoryError):
             return MISSING
         except OSError as err:
@@ -315,9 +333,18 @@ class Store:
         if now - status.st_atime > _ACCESS_RESOLUTION:
             with contextlib.suppress(OSError):
                 os.utime(path, ns=(time.time_ns(), status.st_mtime_ns))
+        if payload is not None:
+            return payload
         if not self._trusted:
             self._check_trust()  # once per store: before the first entry is decoded
-        return self._verify(path, key, data)
+        payload = self._verify(path, key, data)
+        if payload.nbytes <= _RECENT_MAX_BYTES:
+            recent_entries = self._recent
+            if len(recent_entries) >= _RECENT_ENTRIES:
+                del recent_entries[next(iter(recent_entries))]  # oldest first
+            identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+            recent_entries[path] = (identity, payload)
+        return payload
 
     def _check_trust(self) -> None:
         """
