@@ -165,7 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     clear_cmd.set_defaults(run=_clear)
 
     prune_cmd = add(
-        "prune", "Delete old entries, the oldest beyond a size, or unreadable ones."
+        "prune",
+        "Delete expired entries, the least recently used beyond a size, or unreadable ones.",
     )
     prune_cmd.add_argument(
         "target", nargs="?", default=None, help=f"only {target_help}"
@@ -175,14 +176,14 @@ def _parser() -> argparse.ArgumentParser:
         type=_duration,
         default=None,
         metavar="AGE",
-        help="delete entries created more than AGE ago (30d, 12h, 90m, 45s, 2w)",
+        help="delete entries written more than AGE ago (30d, 12h, 90m, 45s, 2w)",
     )
     prune_cmd.add_argument(
         "--max-size",
         type=_byte_size,
         default=None,
         metavar="SIZE",
-        help="then delete the oldest entries until at most SIZE remain (500M, 2GiB, 10GB)",
+        help="then delete the least recently used entries until at most SIZE remain (500M, 2GiB)",
     )
     prune_cmd.add_argument(
         "--unreadable",
