@@ -121,9 +121,11 @@ class TestInspect:
         assert "" == err
         lines = out.splitlines()
         assert f"cache directory: {directory}" == lines[0]
-        assert re.fullmatch(r"FUNCTION +ENTRIES +SIZE +MISSES +LAST COMPUTED", lines[1])
-        assert re.match(rf"{name}\.area +3 +\S+ \w+ +3  ", lines[2])
-        assert re.match(rf"{name}\.perimeter +1 +\S+ \w+ +1  ", lines[3])
+        assert re.fullmatch(
+            r"FUNCTION +ENTRIES +SIZE +HITS +MISSES +LAST COMPUTED", lines[1]
+        )
+        assert re.match(rf"{name}\.area +3 +\S+ \w+ +\d+ +3  ", lines[2])
+        assert re.match(rf"{name}\.perimeter +1 +\S+ \w+ +\d+ +1  ", lines[3])
         assert "most recent computations (newest first):" in out
         assert "code changed" in out
 
@@ -220,7 +222,7 @@ class TestInspect:
         counts = {row["function"]: row["entries"] for row in data["functions"]}
         assert {f"{name}.area": 3, f"{name}.perimeter": 1} == counts
         assert 4 == len(data["recent"])
-        assert data["hits_recorded"] is False
+        assert data["hits_recorded"] is True
         area = next(r for r in data["functions"] if r["function"] == f"{name}.area")
         assert (2, 0, 0) == (
             area["code_versions"],
@@ -1172,3 +1174,24 @@ def test_python_m_checkpointing(cache):
     assert 0 == completed.returncode, completed.stderr
     assert f"cache directory: {directory}" == completed.stdout.splitlines()[0]
     assert f"{name}.area" in completed.stdout
+
+
+class TestHitCounts:
+    def test_hits_are_counted_without_writes_then_flushed(self, capsys, tmp_path):
+        """Hits stay in memory until flushed (at exit); then inspect shows them."""
+        from checkpointing import _store, checkpoint
+
+        @checkpoint(directory=tmp_path)
+        def f(x):
+            return x + 1
+
+        f(1)
+        catalog = next(tmp_path.glob("*/.catalog.v1.tsv"))
+        before = catalog.read_bytes()
+        for _ in range(5):
+            f(1)
+        assert before == catalog.read_bytes()  # a hit never writes
+        _store._flush_hits()  # what atexit does
+        _, out, _ = _run(capsys, "inspect", "--dir", str(tmp_path), "--json")
+        (row,) = json.loads(out)["functions"]
+        assert (5, 1) == (row["hits"], row["misses"])

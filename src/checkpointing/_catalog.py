@@ -16,6 +16,8 @@ separated by tabs)::
     =  the same fields: an entry indexed from its manifest (repair, rebuild)
     !  key  modified_at  manifest_size  format_version or -  message
     C  computations (carried over by a compaction)
+    H  hits (counted in memory by a process, appended when it exits or
+       every 1,000 hits: a hit itself never writes)
 
 Times are seconds since the Unix epoch, sizes bytes. ``+`` lines are appended
 by :meth:`Store.save <checkpointing.Store.save>` with one ``write`` on an
@@ -106,6 +108,7 @@ def _pattern(kind: str) -> re.Pattern[str]:
         rf"\t({_DIGEST})\t({_NUMBER})\t({_TEXT})",
         "unreadable": rf"!\t({_KEY})\t({_NUMBER})\t(\d+)\t(-|\d+)\t({_TEXT})",
         "carried": r"C\t(\d+)",
+        "hits": r"H\t(\d+)",
     }
     return re.compile(rf"^{shapes[kind]}\n", re.MULTILINE)
 
@@ -183,12 +186,15 @@ class FunctionCatalog:
         computations: How many times a result was stored (every miss,
             reruns included) since the catalog was created or the function
             was cleared; at least ``len(entries)``.
+        hits: How many calls were answered from the store, as counted by
+            processes that exited normally (or passed 1,000 hits) since then.
     """
 
     function_id: str
     entries: Mapping[str, CatalogEntry]
     unreadable: Mapping[str, Unreadable]
     computations: int
+    hits: int = 0
 
     @property
     def size_bytes(self) -> int:
@@ -230,6 +236,12 @@ def record_entry(
     # manifest by the next read.
     with contextlib.suppress(OSError):
         _append(os.path.join(root, manifest.function_id, CATALOG_NAME), line)
+
+
+def record_hits(root: str | os.PathLike[str], function_id: str, count: int) -> None:
+    """Append a count of hits of *function_id*; never raises."""
+    with contextlib.suppress(OSError):
+        _append(os.path.join(root, function_id, CATALOG_NAME), f"H\t{count}\n")
 
 
 def forget(directory: str | os.PathLike[str]) -> None:
@@ -301,7 +313,7 @@ class _Parsed:
     """What the lines of one catalog file say, before the listing check."""
 
     # A plain class: a dataclass costs ~0.5 ms at import, on every `import checkpointing`.
-    __slots__ = ("carried", "computed", "entries", "lines", "unreadable")
+    __slots__ = ("carried", "computed", "entries", "hits", "lines", "unreadable")
 
     def __init__(
         self,
@@ -313,6 +325,7 @@ class _Parsed:
         self.unreadable: dict[str, Unreadable] = {}
         self.computed = computed  # (key, created_at as written): one per computation
         self.carried = 0
+        self.hits = 0
         self.lines = lines
 
 
@@ -334,6 +347,10 @@ def _parse(raw: bytes) -> _Parsed:
     if text.startswith("C\t") or "\nC\t" in text:
         counts = _pattern("carried").findall(text)
         parsed.carried = sum(int(n) for n in counts)
+        parsed.lines += len(counts)
+    if text.startswith("H\t") or "\nH\t" in text:
+        counts = _pattern("hits").findall(text)
+        parsed.hits = sum(int(n) for n in counts)
         parsed.lines += len(counts)
     if text.startswith("!\t") or "\n!\t" in text:
         for match in _pattern("unreadable").finditer(text):
@@ -407,7 +424,11 @@ def read_function(
             if persist:
                 new_lines.append(_unreadable_line(found))
     catalog = FunctionCatalog(
-        function_id, entries, unreadable, parsed.carried + len(parsed.computed)
+        function_id,
+        entries,
+        unreadable,
+        parsed.carried + len(parsed.computed),
+        parsed.hits,
     )
     if repair and new_lines:
         # Appending is safe next to concurrent writers; rewriting is not.
@@ -443,7 +464,7 @@ def rebuild(
     entries = {m.key: _entry_of(m, size) for m, size in manifests}
     computations = max(old.carried + len(old.computed), len(entries))
     catalog = FunctionCatalog(
-        function_id, entries, {u.key: u for u in unreadable}, computations
+        function_id, entries, {u.key: u for u in unreadable}, computations, old.hits
     )
     _rewrite(path, catalog, expected_size=None)
 
@@ -527,6 +548,8 @@ def _rewrite(path: str, catalog: FunctionCatalog, *, expected_size: int | None) 
     """
     carried = max(catalog.computations - len(catalog.entries), 0)
     parts = [f"C\t{carried}\n"] if carried else []
+    if catalog.hits:
+        parts.append(f"H\t{catalog.hits}\n")
     ordered = sorted(catalog.entries.values(), key=lambda e: e.created_at)
     parts.extend(_entry_line("=", e) for e in ordered)
     parts.extend(_unreadable_line(u) for u in catalog.unreadable.values())

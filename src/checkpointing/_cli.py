@@ -529,6 +529,7 @@ def _catalogs(store: Store, selection: _Selection) -> list[FunctionCatalog]:
                 {k: e for k, e in catalog.entries.items() if selection.keeps(k)},
                 {k: u for k, u in catalog.unreadable.items() if selection.keeps(k)},
                 catalog.computations,
+                catalog.hits,
             )
         found.append(catalog)
     return found
@@ -824,7 +825,9 @@ def _inspect_summary(store: Store, args: argparse.Namespace) -> int:
             {
                 "directory": str(store.root),
                 "functions": [_summary_row(c) for c in catalogs],
-                "hits_recorded": False,
+                # Hits are counted per process and appended when it exits:
+                # those of killed processes are missing (see docs/cli.md).
+                "hits_recorded": True,
                 "recent": [
                     {
                         "function": m.function_id,
@@ -851,15 +854,16 @@ def _inspect_summary(store: Store, args: argparse.Namespace) -> int:
                 (c.function_id, "function"),
                 str(len(c.entries)),
                 _size(c.size_bytes),
+                str(c.hits),
                 str(c.computations),
                 _when(last) if last is not None else "-",
                 (note, "problem") if note else "",
             ]
         )
-    headers = ["FUNCTION", "ENTRIES", "SIZE", "MISSES", "LAST COMPUTED"]
+    headers = ["FUNCTION", "ENTRIES", "SIZE", "HITS", "MISSES", "LAST COMPUTED"]
     if any(c.unreadable for c in catalogs):
         headers.append("NOTE")
-    out.table(headers, [row[: len(headers)] for row in rows], right=(1, 2, 3))
+    out.table(headers, [row[: len(headers)] for row in rows], right=(1, 2, 3, 4))
     for c in catalogs:
         for note in _unreadable_notes(c):
             out.line(("note: ", "note"), f"{c.function_id}: {note}")
@@ -891,6 +895,7 @@ def _summary_row(catalog: FunctionCatalog) -> dict[str, Any]:
         "older_format": sum(u.older_format for u in records),
         "size_bytes": catalog.size_bytes,
         "misses": catalog.computations,
+        "hits": catalog.hits,
         "code_versions": len({e.fingerprint for e in catalog.entries.values()}),
         "last_computed": catalog.last_computed,
     }

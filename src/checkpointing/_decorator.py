@@ -461,6 +461,7 @@ class Checkpointed(Generic[P, R]):
                 MISSING,
                 Explanation("miss", UNREADABLE, (), plan.key, plan.key),
             )
+        plan.store.record_hit(plan.function_id)
         logger.debug("hit %s key=%s", self._function_id, plan.key)
         return plan, value, None
 

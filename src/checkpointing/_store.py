@@ -223,6 +223,28 @@ class Eviction(NamedTuple):
     why: str
 
 
+# Hits counted but not yet appended to a catalog: (root, function_id) -> count.
+_pending_hits: dict[tuple[str, str], int] = {}
+_HIT_FLUSH: Final = 1000
+_hit_flush_registered: list[bool] = []
+
+
+def _register_hit_flush() -> None:
+    if not _hit_flush_registered:
+        import atexit
+
+        atexit.register(_flush_hits)
+        _hit_flush_registered.append(True)
+
+
+def _flush_hits() -> None:
+    """Append every pending hit count to its catalog (at exit); never raises."""
+    for (root, function_id), count in list(_pending_hits.items()):
+        if count:
+            _catalog.record_hits(root, function_id, count)
+    _pending_hits.clear()
+
+
 @final
 class Store:
     """
@@ -416,6 +438,23 @@ class Store:
             if not hmac.compare_digest(expected, bytes(memoryview(data)[end:])):
                 raise CorruptEntryError(str(path), "HMAC signature mismatch: refused")
         return payload  # a view: no copy of a large payload
+
+    def record_hit(self, function_id: str) -> None:
+        """
+        Count a hit of *function_id* for ``inspect``, without writing anything now.
+
+        Counts stay in memory and are appended to the function's catalog when
+        the process exits (``atexit``) or every :data:`_HIT_FLUSH` hits, so a
+        hit costs a dictionary update. Hits of killed processes are not counted.
+        """
+        marker = (self._root_text, function_id)
+        count = _pending_hits.get(marker, 0) + 1
+        if count >= _HIT_FLUSH:
+            _catalog.record_hits(self._root_text, function_id, count)
+            count = 0
+        elif not _pending_hits:
+            _register_hit_flush()
+        _pending_hits[marker] = count
 
     def is_valid(
         self, function_id: str, key: str, *, max_age: float | None = None
