@@ -199,3 +199,49 @@ class TestOutOfBandBuffers:
         joined = b"".join(serializer.dump_chunks(np.ones(1000)))
         with pytest.raises(SerializationError):
             serializer.loads(joined[:-100])
+
+
+class TestCompression:
+    """@checkpoint(compress=...): smaller entries, readable whatever the setting."""
+
+    @pytest.mark.parametrize("codec", ["zstd", "lz4"])
+    def test_round_trip_and_smaller(self, codec):
+        """A compressible value round-trips and shrinks."""
+        pytest.importorskip("zstandard" if codec == "zstd" else "lz4")
+        from checkpointing._serializers import CompressedSerializer
+
+        serializer = CompressedSerializer(CloudpickleSerializer(), codec)
+        value = {
+            "text": "research " * 5_000,
+            "rows": [list(range(100)) for _ in range(50)],
+        }
+        data = serializer.dumps(value)
+        assert value == serializer.loads(data)
+        assert len(data) < len(CloudpickleSerializer().dumps(value)) / 5
+        assert value == CloudpickleSerializer().loads(data)  # a plain reader copes
+
+    def test_unknown_codec(self):
+        """An unknown codec is a ConfigurationError naming the choices."""
+        from checkpointing import ConfigurationError
+        from checkpointing._serializers import CompressedSerializer
+
+        with pytest.raises(ConfigurationError, match="compress= must be one of"):
+            CompressedSerializer(CloudpickleSerializer(), "brotli")
+
+    def test_decorator_compresses(self, tmp_path):
+        """@checkpoint(compress='zstd') stores smaller entries and hits on them."""
+        pytest.importorskip("zstandard")
+        from checkpointing import checkpoint
+
+        @checkpoint(directory=tmp_path / "z", compress="zstd")
+        def packed(n):
+            return "abc" * n
+
+        @checkpoint(directory=tmp_path / "p")
+        def plain(n):
+            return "abc" * n
+
+        assert "abc" * 10_000 == packed(10_000) == plain(10_000)
+        assert "abc" * 10_000 == packed(10_000)
+        size = lambda root: sum(p.stat().st_size for p in root.rglob("*.ckpt"))  # noqa: E731
+        assert size(tmp_path / "z") < size(tmp_path / "p") / 10

@@ -60,7 +60,7 @@ from ._fingerprint import (
 )
 from ._locks import KeyLock
 from ._manifest import FORMAT_VERSION, ArgumentRecord, ComponentRecord, Manifest
-from ._serializers import CloudpickleSerializer, Serializer
+from ._serializers import CloudpickleSerializer, CompressedSerializer, Serializer
 from ._settings import (
     OnError,
     check_ignore,
@@ -167,6 +167,7 @@ class Checkpointed(Generic[P, R]):
         hmac_key: bytes | str | None = None,
         size_limit: int | None = None,
         max_age: float | None = None,
+        compress: str | None = None,
     ) -> None:
         if not callable(func):
             raise ConfigurationError(f"@checkpoint needs a function, got {func!r}")
@@ -251,6 +252,10 @@ class Checkpointed(Generic[P, R]):
             raise ConfigurationError(
                 f"{name}: max_age= must be a number of seconds >= 0"
             )
+        self._compress = compress
+        self._compressed: CompressedSerializer | None = None
+        if compress is not None:
+            CompressedSerializer(CloudpickleSerializer(), compress)  # validate now
         self._size_limit = size_limit
         self._max_age = None if max_age is None else float(max_age)
         self._depends_on: tuple[object, ...] = self._options["depends_on"]
@@ -373,9 +378,15 @@ class Checkpointed(Generic[P, R]):
 
     def _resolved_serializer(self) -> Serializer:
         if self._serializer is not None:
-            return self._serializer
-        protocol = resolve_pickle_protocol(self._protocol)
-        return _cloudpickle_serializer(protocol)
+            base = self._serializer
+        else:
+            base = _cloudpickle_serializer(resolve_pickle_protocol(self._protocol))
+        if self._compress is None:
+            return base
+        wrapped = self._compressed
+        if wrapped is None or wrapped.inner is not base:
+            wrapped = self._compressed = CompressedSerializer(base, self._compress)
+        return wrapped
 
     def _plan(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Plan:
         serializer = self._resolved_serializer()
@@ -746,6 +757,7 @@ def checkpoint(
     hmac_key: bytes | str | None = None,
     size_limit: int | None = None,
     max_age: float | None = None,
+    compress: str | None = None,
 ) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
 def checkpoint(
     func: Callable[P, R] | None = None,
@@ -766,6 +778,7 @@ def checkpoint(
     hmac_key: bytes | str | None = None,
     size_limit: int | None = None,
     max_age: float | None = None,
+    compress: str | None = None,
 ) -> Checkpointed[P, R] | Callable[[Callable[P, R]], Checkpointed[P, R]]:
     """
     Persist a function's results on disk; rerun only when code or arguments change.
@@ -820,6 +833,9 @@ def checkpoint(
             until the directory fits (checked at most every 30 s per process).
         max_age: Seconds: an entry written longer ago is a miss (recomputed
             and overwritten) and is evicted with the size checks.
+        compress: ``"zstd"`` or ``"lz4"`` to compress stored results (off by
+            default; needs ``pip install "checkpointing[zstd]"`` or ``[lz4]``).
+            Entries stay readable whatever the setting when read back.
 
     Returns:
         A :class:`Checkpointed` wrapper (or a decorator making one).
@@ -845,6 +861,7 @@ def checkpoint(
         "hmac_key": hmac_key,
         "size_limit": size_limit,
         "max_age": max_age,
+        "compress": compress,
     }
     if func is not None:
         return Checkpointed(func, **options)
