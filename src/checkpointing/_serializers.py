@@ -149,6 +149,8 @@ class CloudpickleSerializer:
         a large array is not copied again after the file read.
         """
         try:
+            if data[:1] == b"\x80":  # a plain pickle stream (PROTO opcode): the hit path
+                return pickle.loads(data)
             view = memoryview(decompress(data))  # written with compress=: any codec
             if bytes(view[:4]) != _FRAME_MAGIC:
                 return pickle.loads(view)
