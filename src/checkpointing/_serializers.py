@@ -149,7 +149,8 @@ class CloudpickleSerializer:
         a large array is not copied again after the file read.
         """
         try:
-            if data[:1] == b"\x80":  # a plain pickle stream (PROTO opcode): the hit path
+            # A plain pickle stream starts with the PROTO opcode: the hit path.
+            if data[:1] == b"\x80":
                 return pickle.loads(data)
             view = memoryview(decompress(data))  # written with compress=: any codec
             if bytes(view[:4]) != _FRAME_MAGIC:
