@@ -1473,11 +1473,13 @@ class TestScipySparse:
 
 
 class TestTorch:
-    torch = pytest.importorskip("torch")
+    @pytest.fixture
+    def torch(self):
+        """torch, or a skip of this class's tests only (never of the module)."""
+        return pytest.importorskip("torch")
 
-    def test_dense_tensors(self):
+    def test_dense_tensors(self, torch):
         """Tensors digest by dtype, shape, grad flag and values; views like copies."""
-        torch = self.torch
         x = torch.arange(12, dtype=torch.float32).reshape(3, 4)
         assert digest_value(x) == digest_value(x.clone())
         assert digest_value(x.T) == digest_value(x.T.contiguous())
@@ -1498,9 +1500,8 @@ class TestTorch:
         assert digest_value(z.conj()) != digest_value(z)
 
     @pytest.mark.usefixtures("small_blocks")
-    def test_block_copies(self):
+    def test_block_copies(self, torch):
         """Non-contiguous tensors are copied in bounded blocks, device or not."""
-        torch = self.torch
         x = torch.arange(600, dtype=torch.float64).reshape(6, 10, 10)
         for view in (x.transpose(0, 2), x[:, ::3], x.flip(0)[:, :, ::2]):
             assert digest_value(view) == digest_value(view.contiguous())
@@ -1524,9 +1525,8 @@ class TestTorch:
     @pytest.mark.filterwarnings(
         "ignore:Sparse CSR tensor support is in beta:UserWarning"
     )
-    def test_parameters_sparse_and_modules(self):
+    def test_parameters_sparse_and_modules(self, torch):
         """Parameters, sparse tensors and modules digest by their data."""
-        torch = self.torch
         x = torch.arange(6, dtype=torch.float32).reshape(2, 3)
         assert digest_value(torch.nn.Parameter(x.clone())) != digest_value(x)
         assert digest_value(torch.nn.Parameter(x.clone())) == digest_value(
@@ -1545,9 +1545,8 @@ class TestTorch:
         assert digest_value(first) != digest_value(second)
 
     @pytest.mark.filterwarnings("ignore:.*quantiz.*:UserWarning")
-    def test_quantized(self):
+    def test_quantized(self, torch):
         """Quantized tensors digest by scheme, parameters and integer values."""
-        torch = self.torch
         x = torch.tensor([0.1, 0.2, 0.3])
         q = torch.quantize_per_tensor(x, 0.1, 0, torch.quint8)
         assert digest_value(q) == digest_value(
@@ -1565,9 +1564,8 @@ class TestTorch:
         )
         assert digest_value(per_channel) == digest_value(per_channel.clone())
 
-    def test_meta_device_is_refused(self):
+    def test_meta_device_is_refused(self, torch):
         """A tensor without data (meta device) cannot be digested."""
-        torch = self.torch
         with pytest.raises(ArgumentDigestError, match="meta device"):
             digest_value(torch.empty(3, device="meta"), parameter="weights")
 
