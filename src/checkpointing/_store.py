@@ -275,7 +275,8 @@ class Store:
         self._hmac_key = hmac_key or None
         self._trusted = trust_directory  # set once the root passed _check_trust
         self._root_text = os.fspath(self.root)
-        self._checked: set[str] = set()  # names already validated (hot path)
+        self._checked: set[str] = set()  # keys already validated (hot path)
+        self._prefixes: dict[str, str] = {}  # function_id -> "<root>/<function_id>/"
         self._reclaimed: set[str] = set()  # directories swept of dead writers' temps
         self._last_eviction = -float("inf")  # time.monotonic() of the last evict_if_due
         # Verified payloads of small entries read recently, by path, with the
@@ -324,14 +325,18 @@ class Store:
             StoreError: If the file exists but cannot be read.
         """
         # Plain strings, not pathlib: this is the hit path (pathlib costs ~5 µs).
+        prefix = self._prefixes.get(function_id)
+        if prefix is None:  # "<root>/<function_id>/", checked once per function
+            prefix = os.path.join(
+                self._root_text, _check_name(function_id, "function"), ""
+            )
+            self._prefixes[function_id] = prefix
         checked = self._checked
-        if function_id not in checked:
-            checked.add(_check_name(function_id, "function"))
         if key not in checked:
             if len(checked) > 100_000:
                 checked.clear()
             checked.add(_check_name(key, "key"))
-        path = os.path.join(self._root_text, function_id, key + _ENTRY_SUFFIX)
+        path = prefix + key + _ENTRY_SUFFIX
         try:
             # One stat, then the verified bytes of a small entry from memory if
             # the file is the very file read before (same inode, time and size:
