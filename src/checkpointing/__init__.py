@@ -14,6 +14,7 @@ from ._errors import (
     FingerprintError,
     IncompleteFingerprintWarning,
     LockTimeoutWarning,
+    LossySerializationWarning,
     SerializationError,
     StoreError,
     StoreWriteWarning,
@@ -21,7 +22,7 @@ from ._errors import (
 )
 from ._explain import Change, Explanation
 from ._manifest import ArgumentRecord, ComponentRecord, Manifest
-from ._serializers import CloudpickleSerializer, Serializer
+from ._serializers import BytesSerializer, CloudpickleSerializer, Serializer
 from ._settings import defaults
 from ._store import MISSING, Store
 
@@ -29,6 +30,7 @@ __all__ = [
     "MISSING",
     "ArgumentDigestError",
     "ArgumentRecord",
+    "BytesSerializer",
     "CacheReadWarning",
     "Change",
     "Checkpointed",
@@ -42,6 +44,7 @@ __all__ = [
     "FingerprintError",
     "IncompleteFingerprintWarning",
     "LockTimeoutWarning",
+    "LossySerializationWarning",
     "Manifest",
     "SerializationError",
     "Serializer",

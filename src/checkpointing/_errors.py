@@ -35,6 +35,7 @@ __all__ = [
     "FingerprintError",
     "IncompleteFingerprintWarning",
     "LockTimeoutWarning",
+    "LossySerializationWarning",
     "SerializationError",
     "StoreError",
     "StoreWriteWarning",
@@ -189,4 +190,17 @@ class LockTimeoutWarning(CheckpointingWarning):
     The other caller (a thread or process) was still computing it, so this one
     computed the result too rather than wait longer. Raise ``lock_timeout=``
     if your computations take longer than the default hour.
+    """
+
+
+class LossySerializationWarning(CheckpointingWarning):
+    """
+    A result was stored in a format that does not keep it exactly.
+
+    Issued when the result is saved (not later, when it is loaded): the
+    serializer's ``check(value)`` said what will come back different, e.g.
+    the ``json`` serializer stores tuples as lists. Choose a serializer that
+    keeps the type, or convert the value yourself before returning it. Turn
+    it into an error with ``warnings.simplefilter("error",
+    LossySerializationWarning)``.
     """

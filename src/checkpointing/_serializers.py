@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pickle
 import struct
-from typing import Any, Final, Protocol, final, runtime_checkable
+from typing import Any, BinaryIO, Final, Protocol, final, runtime_checkable
 
 from ._errors import ConfigurationError, SerializationError
 
 __all__ = [
     "CODECS",
     "DEFAULT_PICKLE_PROTOCOL",
+    "BytesSerializer",
     "CloudpickleSerializer",
     "CompressedSerializer",
     "Serializer",
@@ -32,6 +33,11 @@ DEFAULT_PICKLE_PROTOCOL: Final = 5
 # stream starts with b"\x80" (the PROTO opcode), so the two never collide.
 _FRAME_MAGIC: Final = b"CKPB"
 _FRAME_HEAD: Final = struct.Struct("<4sIQ")
+# The same frame with the xxh3-64 of the pickle stream after its length, so a
+# memory-mapped read (mmap_mode=) can verify the stream without reading the
+# buffers (written since 0.1.0; "CKPB" frames stay readable).
+_FRAME_MAGIC_SUMMED: Final = b"CKPC"
+_FRAME_HEAD_SUMMED: Final = struct.Struct("<4sIQQ")
 _ALIGN: Final = 64
 
 Chunk = bytes | bytearray | memoryview
@@ -40,7 +46,68 @@ Chunk = bytes | bytearray | memoryview
 @runtime_checkable
 class Serializer(Protocol):
     """
-    What the store needs from a serializer.
+    A file format for stored results: the protocol for custom serializers.
+
+    A serializer writes a value to an open binary file and reads it back.
+    The store gives ``dump`` a fresh temporary file in the cache directory
+    (a real, seekable file opened ``"wb"``) and renames it into place after
+    checksumming it; ``load`` gets the stored file opened ``"rb"`` after the
+    checksum was verified. Libraries that write to file objects
+    (``numpy.save``, ``DataFrame.to_parquet``, ``torch.save``) fit directly.
+
+    Attributes:
+        name: Short stable name recorded in every manifest and part of every
+            key (e.g. ``"numpy"``, ``"pandas-parquet"``): changing a
+            function's serializer reruns it. Include any option that changes
+            the stored bytes.
+        suffix: File suffix of the stored file, with its dot (``".npy"``),
+            or ``""``.
+
+    Optional methods, used when present:
+
+    - ``check(value) -> str | None``: called before ``dump``; return a
+      sentence describing what will not round-trip exactly (``"tuples are
+      stored as lists"``), which is shown as a
+      :class:`~checkpointing.LossySerializationWarning`, or ``None``. Raise
+      :class:`~checkpointing.SerializationError` for a value the format
+      cannot store at all.
+    - ``load_mmap(path, mmap_mode) -> value``: open the stored file memory
+      mapped (``mmap_mode`` is ``"r"`` or ``"c"``, as in ``numpy.load``).
+
+    Example (a complete custom serializer)::
+
+        class TorchSerializer:
+            name = "torch"
+            suffix = ".pt"
+
+            def dump(self, value, file):
+                torch.save(value, file)
+
+            def load(self, file):
+                return torch.load(file, weights_only=False)
+    """
+
+    name: str
+    suffix: str
+
+    def dump(self, value: Any, file: BinaryIO) -> None:
+        """Write *value* to *file*; raise :class:`SerializationError` on failure."""
+        ...
+
+    def load(self, file: BinaryIO) -> Any:
+        """Read the value written by :meth:`dump` from *file*."""
+        ...
+
+
+@runtime_checkable
+class BytesSerializer(Protocol):
+    """
+    A serializer to and from ``bytes`` (stored inside the entry file itself).
+
+    The default pickle serializer is one; so is any object with a ``name``,
+    ``dumps(value) -> bytes`` and ``loads(data) -> value``. Its bytes are
+    kept in the ``.ckpt`` entry file, behind the entry header, which is the
+    fastest layout for small results.
 
     Attributes:
         name: Short stable name recorded in every manifest (e.g. ``"pickle"``).
@@ -77,6 +144,7 @@ class CloudpickleSerializer:
     """
 
     name = "pickle"
+    suffix = ".pkl"
 
     def __init__(self, protocol: int = DEFAULT_PICKLE_PROTOCOL) -> None:
         if (
@@ -127,9 +195,14 @@ class CloudpickleSerializer:
             ) from err
         if not raws:
             return [stream]
-        head = _FRAME_HEAD.pack(_FRAME_MAGIC, len(raws), len(stream)) + struct.pack(
-            f"<{len(raws)}Q", *(raw.nbytes for raw in raws)
-        )
+        import xxhash
+
+        head = _FRAME_HEAD_SUMMED.pack(
+            _FRAME_MAGIC_SUMMED,
+            len(raws),
+            len(stream),
+            xxhash.xxh3_64_intdigest(stream),
+        ) + struct.pack(f"<{len(raws)}Q", *(raw.nbytes for raw in raws))
         chunks: list[Chunk] = [head, stream]
         offset = len(head) + len(stream)
         for raw in raws:
@@ -153,7 +226,7 @@ class CloudpickleSerializer:
             if data[:1] == b"\x80":
                 return pickle.loads(data)
             view = memoryview(decompress(data))  # written with compress=: any codec
-            if bytes(view[:4]) != _FRAME_MAGIC:
+            if bytes(view[:4]) not in (_FRAME_MAGIC, _FRAME_MAGIC_SUMMED):
                 return pickle.loads(view)
             stream, buffers = _unframe(view)
             return pickle.loads(stream, buffers=buffers)
@@ -162,12 +235,60 @@ class CloudpickleSerializer:
         except Exception as err:  # corrupt or incompatible pickle
             raise SerializationError(self.name, f"cannot unpickle: {err}") from err
 
+    def loads_mapped(self, view: memoryview) -> Any:
+        """
+        Unpickle a payload that lives in a memory map, without reading its buffers.
 
-def _unframe(view: memoryview) -> tuple[memoryview, list[Chunk]]:
+        Out-of-band buffers (numpy arrays) become views of *view*, so a 1 GB
+        array "loads" in microseconds and its pages are read on first access.
+        The pickle stream is checked against the xxh3-64 stored in its frame;
+        the buffers are not checksummed (that would read them all): a bit flip
+        inside an array's bytes goes unnoticed here (``verify`` finds it).
+
+        Raises:
+            SerializationError: If the stream's checksum fails or it cannot be
+                unpickled.
+        """
+        import xxhash
+
+        try:
+            if bytes(view[:4]) not in (_FRAME_MAGIC, _FRAME_MAGIC_SUMMED):
+                return self.loads(view)  # nothing out of band: a normal read
+            stream, buffers = _unframe(view, copy_readonly=False)
+            if bytes(view[:4]) == _FRAME_MAGIC_SUMMED:
+                expected = _FRAME_HEAD_SUMMED.unpack_from(view)[3]
+                if xxhash.xxh3_64_intdigest(stream) != expected:
+                    raise SerializationError(
+                        self.name, "pickle stream checksum mismatch"
+                    )
+            return pickle.loads(stream, buffers=buffers)
+        except SerializationError:
+            raise
+        except Exception as err:  # corrupt or incompatible pickle
+            raise SerializationError(self.name, f"cannot unpickle: {err}") from err
+
+    def dump(self, value: Any, file: BinaryIO) -> None:
+        """Write *value* to an open binary file (the file form, for ``outputs=``)."""
+        for chunk in self.dump_chunks(value):
+            file.write(chunk)
+
+    def load(self, file: BinaryIO) -> Any:
+        """Read a value written by :meth:`dump` from an open binary file."""
+        return self.loads(file.read())
+
+
+def _unframe(
+    view: memoryview, *, copy_readonly: bool = True
+) -> tuple[memoryview, list[Chunk]]:
     """Split a framed payload into its pickle stream and its buffers."""
-    _magic, count, stream_length = _FRAME_HEAD.unpack_from(view)
-    lengths = struct.unpack_from(f"<{count}Q", view, _FRAME_HEAD.size)
-    offset = _FRAME_HEAD.size + 8 * count
+    if bytes(view[:4]) == _FRAME_MAGIC_SUMMED:
+        _magic, count, stream_length, _sum = _FRAME_HEAD_SUMMED.unpack_from(view)
+        offset = _FRAME_HEAD_SUMMED.size
+    else:
+        _magic, count, stream_length = _FRAME_HEAD.unpack_from(view)
+        offset = _FRAME_HEAD.size
+    lengths = struct.unpack_from(f"<{count}Q", view, offset)
+    offset += 8 * count
     stream = view[offset : offset + stream_length]
     offset += stream_length
     buffers: list[Chunk] = []
@@ -181,7 +302,7 @@ def _unframe(view: memoryview) -> tuple[memoryview, list[Chunk]]:
         # Arrays rebuilt on read-only memory would be read-only; values pickled
         # in band come back writable, so keep that promise (small reads only:
         # large entries are read into writable memory already).
-        buffers.append(bytearray(buffer) if view.readonly else buffer)
+        buffers.append(bytearray(buffer) if copy_readonly and view.readonly else buffer)
         offset += length
     return stream, buffers
 
