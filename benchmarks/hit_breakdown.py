@@ -110,7 +110,8 @@ def build(root: Path):
 def hit_phases(cp, args: tuple, kwargs: dict):
     """Return ``[(phase, callable)]`` reproducing one hit step by step."""
     store = cp._store()
-    serializer = cp._resolved_serializer()
+    codec = cp._codec()
+    serializer = codec.serializer
     arguments_digest, _, _ = digest_arguments(
         cp._signature, args, kwargs, ignore=cp._ignore
     )
@@ -143,7 +144,7 @@ def hit_phases(cp, args: tuple, kwargs: dict):
     return {
         "on_error policy (resolve_on_error)": lambda: resolve_on_error(cp._on_error),
         "resolve store (Checkpointed._store)": cp._store,
-        "resolve serializer": cp._resolved_serializer,
+        "resolve codec (Checkpointed._codec)": cp._codec,
         "bind + digest args (digest_arguments)": lambda: digest_arguments(
             cp._signature, args, kwargs, ignore=cp._ignore
         ),
@@ -204,7 +205,7 @@ def print_breakdown(
         results[name].median
         for name in (
             "resolve store (Checkpointed._store)",
-            "resolve serializer",
+            "resolve codec (Checkpointed._codec)",
             "bind + digest args (digest_arguments)",
             "fingerprint (fingerprint_function)",
             "key (xxh3_128 of the key string)",

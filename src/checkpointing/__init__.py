@@ -21,6 +21,7 @@ from ._errors import (
     UntrustedDirectoryError,
 )
 from ._explain import Change, Explanation
+from ._lazy import LazyResult
 from ._manifest import ArgumentRecord, ComponentRecord, Manifest
 from ._serializers import BytesSerializer, CloudpickleSerializer, Serializer
 from ._settings import defaults
@@ -43,6 +44,7 @@ __all__ = [
     "Explanation",
     "FingerprintError",
     "IncompleteFingerprintWarning",
+    "LazyResult",
     "LockTimeoutWarning",
     "LossySerializationWarning",
     "Manifest",

@@ -277,7 +277,7 @@ def _number(value: float) -> str:
 
 def _entry_of(manifest: Manifest, manifest_size_bytes: int) -> CatalogEntry:
     return CatalogEntry(
-        manifest.key,
+        manifest.entry_name,
         manifest.created_at,
         manifest.value_size_bytes,
         manifest_size_bytes,

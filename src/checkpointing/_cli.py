@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 from . import _catalog
 from ._errors import CheckpointingError, ConfigurationError, CorruptEntryError
@@ -1413,10 +1413,13 @@ def _verify_entry(
         return _Problem(fid, key, "manifest", _unreadable_reason(found))
     manifests.append((found, len(raw)))
     try:
-        if store.load(fid, key) is MISSING:
+        payload = store.load(fid, key)
+        if payload is MISSING:
             return _Problem(
                 fid, key, "entry", "missing: the manifest has no value file"
             )
+        if found.outputs:  # results stored as files: check each file's checksum
+            store.outputs(fid, key, cast(memoryview, payload))
     except CheckpointingError as err:
         return _Problem(
             fid, key, "entry", str(err).removeprefix(f"{store.entry_path(fid, key)}: ")

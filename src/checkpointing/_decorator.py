@@ -20,12 +20,14 @@ import logging
 import os
 import platform
 import re
+import string
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import (
     Any,
+    BinaryIO,
     Final,
     Generic,
     NamedTuple,
@@ -38,6 +40,13 @@ from typing import (
 
 import xxhash
 
+from ._codec import (
+    FilesCodec,
+    InlineCodec,
+    ResultCodec,
+    check_mmap_mode,
+    make_codec,
+)
 from ._digest import digest_arguments, short_repr
 from ._errors import (
     CacheReadWarning,
@@ -46,6 +55,7 @@ from ._errors import (
     ConfigurationError,
     CorruptEntryError,
     LockTimeoutWarning,
+    LossySerializationWarning,
     SerializationError,
     StoreWriteWarning,
     UntrustedDirectoryError,
@@ -58,15 +68,23 @@ from ._fingerprint import (
     make_fingerprinter,
     merge_fingerprints,
 )
+from ._lazy import LazyResult
 from ._locks import KeyLock
 from ._manifest import FORMAT_VERSION, ArgumentRecord, ComponentRecord, Manifest
-from ._serializers import CloudpickleSerializer, CompressedSerializer, Serializer
+from ._serializers import (
+    BytesSerializer,
+    CloudpickleSerializer,
+    CompressedSerializer,
+    Serializer,
+)
 from ._settings import (
     OnError,
+    caching_disabled,
     check_ignore,
     check_lock_timeout,
     check_on_error,
     check_pickle_protocol,
+    refresh_requested,
     resolve_directory,
     resolve_hmac_key,
     resolve_lock_timeout,
@@ -74,7 +92,7 @@ from ._settings import (
     resolve_pickle_protocol,
     resolve_trust_directory,
 )
-from ._store import MISSING, Store
+from ._store import MISSING, Store, is_hex_key
 
 __all__ = ["Checkpointed", "checkpoint"]
 
@@ -84,6 +102,193 @@ R = TypeVar("R")
 logger = logging.getLogger("checkpointing")
 
 _UNSAFE_PATH_CHARS: Final = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+class _Unset:
+    """Marks an option left unset (``None`` is a meaningful ``mmap_mode``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+_UNSET: Final = _Unset()
+
+#: ``directory=``: one cache directory, or several from fast to slow (tiers).
+Directory = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+#: ``serializer=``: a name (``"numpy"``), a serializer object, or for
+#: ``outputs=`` one per output (a sequence, or a mapping by output name).
+SerializerSpec = (
+    str
+    | Serializer
+    | BytesSerializer
+    | Sequence[str | Serializer | BytesSerializer]
+    | Mapping[str, str | Serializer | BytesSerializer]
+    | None
+)
+#: ``key=``: a fixed name, a :class:`string.Template` (``{0}`` positional,
+#: ``$name`` by parameter), or ``callable(args, kwargs) -> str``.
+KeySpec = (
+    str | string.Template | Callable[[tuple[Any, ...], dict[str, Any]], str] | None
+)
+
+#: Characters refused in readable entry names: path separators, NUL, and the
+#: characters Windows forbids in file names, so a cache directory stays portable.
+_FORBIDDEN_NAME_CHARS: Final = frozenset('/\\\0<>:"|?*')
+_MAX_NAME_LENGTH: Final = 150
+
+
+def check_entry_name(name: object, function_id: str) -> str:
+    """
+    Validate a readable entry name made by ``key=``.
+
+    The name becomes the stem of the entry's files inside the function's own
+    directory, so it cannot collide with another function's entries; these
+    rules keep it inside that directory and apart from hashed entries.
+
+    Raises:
+        ConfigurationError: If *name* is not a ``str``, is empty or longer
+            than 150 characters, contains a path separator, NUL, a control
+            character or one of ``<>:"|?*``, starts with ``.`` (hidden and
+            internal files) or ends with ``.`` or a space (Windows drops
+            them), or is 32 hex characters (the form of a hashed key).
+    """
+    problem = None
+    if not isinstance(name, str):
+        problem = f"is a {type(name).__qualname__}, not a str"
+    elif not name or len(name) > _MAX_NAME_LENGTH:
+        problem = f"must have 1 to {_MAX_NAME_LENGTH} characters"
+    elif set(name) & _FORBIDDEN_NAME_CHARS or any(ord(c) < 32 for c in name):
+        problem = 'contains a path separator, NUL, a control character or <>:"|?*'
+    elif name.startswith("."):
+        problem = "starts with '.' (reserved for the store's own files)"
+    elif name.endswith((".", " ")):
+        problem = "ends with '.' or a space"
+    elif is_hex_key(name):
+        problem = "has the form of a hashed key (32 hex digits)"
+    if problem is not None:
+        raise ConfigurationError(
+            f"{function_id}: key= produced the entry name {name!r}, which {problem}; "
+            "use letters, digits and -_=+,@ (e.g. 'lr=0.1_seed=3')"
+        )
+    return cast(str, name)
+
+
+_TEMPLATE_FIELD: Final = re.compile(
+    r"\{(?P<position>\d+)\}|\$(?:(?P<dollar>\$)|(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)"
+    r"|\{(?P<braced>[_a-zA-Z][_a-zA-Z0-9]*)\})"
+)
+
+
+def _expand_template(
+    template: string.Template,
+    args: tuple[Any, ...],
+    bound: Mapping[str, Any],
+    function_id: str,
+) -> str:
+    """
+    Fill an ediblepickle key template: ``{0}`` is the first positional argument
+    as passed, ``$name``/``${name}`` the argument bound to parameter *name*
+    (passed by position or keyword, or its default), ``$$`` a ``$``.
+
+    Raises:
+        ConfigurationError: If a field names no positional argument or parameter.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        if match.group("dollar"):
+            return "$"
+        position = match.group("position")
+        if position is not None:
+            index = int(position)
+            if index >= len(args):
+                raise ConfigurationError(
+                    f"{function_id}: key= template field {{{index}}} needs at least "
+                    f"{index + 1} positional arguments, the call passed {len(args)}"
+                )
+            return str(args[index])
+        field = match.group("name") or match.group("braced")
+        if field not in bound:
+            raise ConfigurationError(
+                f"{function_id}: key= template field ${field} is not a parameter; "
+                f"parameters: {list(bound)}"
+            )
+        return str(bound[field])
+
+    return _TEMPLATE_FIELD.sub(fill, template.template)
+
+
+def _check_key_spec(spec: object, where: str) -> KeySpec:
+    if spec is None or isinstance(spec, (str, string.Template)) or callable(spec):
+        if isinstance(spec, str):
+            check_entry_name(spec, where)
+        return cast(KeySpec, spec)
+    raise ConfigurationError(
+        f"{where}: key= must be a str, a string.Template or a function "
+        f"(args, kwargs) -> str, got {spec!r}"
+    )
+
+
+def _check_directory(directory: object, where: str) -> Any:
+    """One directory, or a tuple of tiers (fast to slow) for a list of them."""
+    if directory is None or isinstance(directory, (str, os.PathLike)):
+        return directory
+    if isinstance(directory, (list, tuple)) and all(
+        isinstance(d, (str, os.PathLike)) for d in directory
+    ):
+        tiers = tuple(os.fspath(d) for d in directory)
+        if len(tiers) == 1:
+            return tiers[0]
+        if len(set(tiers)) != len(tiers) or not tiers:
+            raise ConfigurationError(f"{where}: directory= tiers must be distinct")
+        return tiers
+    raise ConfigurationError(
+        f"{where}: directory= must be a path or a list of paths (fast to slow), "
+        f"got {directory!r}"
+    )
+
+
+def _fixed_codec(
+    where: str,
+    serializer: object,
+    pickler: object,
+    unpickler: object,
+    outputs: Sequence[str] | None,
+    compress: str | None,
+) -> ResultCodec | None:
+    """The codec fixed at decoration, or ``None`` for the default (pickle, inline)."""
+    if (pickler is None) != (unpickler is None):
+        raise ConfigurationError(
+            f"{where}: pickler= and unpickler= go together (one writes the file, "
+            "the other reads it back)"
+        )
+    if pickler is not None:
+        if serializer is not None:
+            raise ConfigurationError(
+                f"{where}: pass either serializer= or pickler=/unpickler=, not both"
+            )
+        from ._formats import CallableSerializer
+
+        serializer = CallableSerializer(pickler, unpickler)  # type: ignore[arg-type]
+    if serializer is None and outputs is None:
+        return None
+    from ._formats import resolve_serializer
+
+    codec = make_codec(
+        cast(Any, "pickle" if serializer is None else serializer),
+        outputs,
+        where=where,
+        resolve=functools.partial(resolve_serializer, what=f"{where}: serializer="),
+    )
+    if compress is not None and isinstance(codec, FilesCodec):
+        raise ConfigurationError(
+            f"{where}: compress= applies to results kept in the entry file "
+            "(pickle); file formats such as Parquet compress themselves"
+        )
+    if compress is not None and isinstance(codec, InlineCodec):
+        codec = InlineCodec(CompressedSerializer(codec.serializer, compress))
+    return codec
 
 
 class _Plan(NamedTuple):
@@ -100,7 +305,8 @@ class _Plan(NamedTuple):
     arguments_digest: str
     argument_digests: dict[str, str]
     argument_values: dict[str, object]
-    serializer: Serializer
+    codec: ResultCodec
+    name: str  # the entry's file name: the key, or the readable key= name
 
     @property
     def arguments(self) -> dict[str, ArgumentRecord]:
@@ -152,11 +358,11 @@ class Checkpointed(Generic[P, R]):
         self,
         func: Callable[P, R],
         *,
-        directory: str | os.PathLike[str] | None = None,
+        directory: Directory = None,
         on_error: OnError | None = None,
         cache_pickle_protocol: int | None = None,
         ignore: Collection[str] = (),
-        serializer: Serializer | None = None,
+        serializer: SerializerSpec = None,
         include_docstrings: bool = True,
         fsync: bool = False,
         version: str | None = None,
@@ -168,6 +374,14 @@ class Checkpointed(Generic[P, R]):
         size_limit: int | None = None,
         max_age: float | None = None,
         compress: str | None = None,
+        key: KeySpec = None,
+        pickler: Callable[[Any, BinaryIO], None] | None = None,
+        unpickler: Callable[[BinaryIO], Any] | None = None,
+        outputs: Sequence[str] | None = None,
+        refresh: bool | Callable[[], bool] = False,
+        lazy: bool = False,
+        mmap_mode: str | None = None,
+        write_back: str = "sync",
     ) -> None:
         if not callable(func):
             raise ConfigurationError(f"@checkpoint needs a function, got {func!r}")
@@ -187,6 +401,20 @@ class Checkpointed(Generic[P, R]):
             "ignore_code": (ignore_code,)
             if isinstance(ignore_code, str)
             else tuple(ignore_code),
+            "lock_timeout": lock_timeout,
+            "trust_directory": trust_directory,
+            "hmac_key": hmac_key,
+            "size_limit": size_limit,
+            "max_age": max_age,
+            "compress": compress,
+            "key": key,
+            "pickler": pickler,
+            "unpickler": unpickler,
+            "outputs": outputs,
+            "refresh": refresh,
+            "lazy": lazy,
+            "mmap_mode": mmap_mode,
+            "write_back": write_back,
         }
         name = (
             f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
@@ -199,11 +427,24 @@ class Checkpointed(Generic[P, R]):
                 raise ConfigurationError(
                     f"{name}: pass either serializer= or cache_pickle_protocol=, not both"
                 )
-        if serializer is not None and not isinstance(serializer, Serializer):
+        self._fixed_codec = _fixed_codec(
+            name, serializer, pickler, unpickler, outputs, compress
+        )
+        self._key_spec = _check_key_spec(key, name)
+        if not isinstance(refresh, bool) and not callable(refresh):
             raise ConfigurationError(
-                f"{name}: serializer= needs an object with name, dumps() and loads(), "
-                f"got {serializer!r}"
+                f"{name}: refresh= must be a bool or a function of no arguments "
+                f"returning one, got {refresh!r}"
             )
+        self._refresh = refresh
+        self._lazy = bool(lazy)
+        self._mmap_mode = check_mmap_mode(mmap_mode, name)
+        if write_back not in ("sync", "background"):
+            raise ConfigurationError(
+                f"{name}: write_back= must be 'sync' or 'background', got {write_back!r}"
+            )
+        self._write_back = write_back
+        self._inline_codecs: dict[int, InlineCodec] = {}
         try:
             self._signature = inspect.signature(func)
         except (TypeError, ValueError) as err:
@@ -213,7 +454,7 @@ class Checkpointed(Generic[P, R]):
         self._ignore = check_ignore(
             self._options["ignore"], self._signature.parameters, name
         )
-        self._directory = directory
+        self._directory = _check_directory(directory, name)
         self._on_error = on_error
         self._protocol = cache_pickle_protocol
         self._serializer = serializer
@@ -253,7 +494,6 @@ class Checkpointed(Generic[P, R]):
                 f"{name}: max_age= must be a number of seconds >= 0"
             )
         self._compress = compress
-        self._compressed: CompressedSerializer | None = None
         if compress is not None:
             CompressedSerializer(CloudpickleSerializer(), compress)  # validate now
         self._size_limit = size_limit
@@ -264,7 +504,9 @@ class Checkpointed(Generic[P, R]):
             func,
             include_docstrings=include_docstrings,
             ignore_code=self._ignore_code,
-            depends_on=self._depends_on,
+            # A pickler's code decides the stored bytes: fingerprint it too.
+            depends_on=self._depends_on
+            + ((pickler, unpickler) if pickler is not None else ()),
             version=version,
         )
         self._function_id = _function_id(inspect.unwrap(func))
@@ -274,17 +516,37 @@ class Checkpointed(Generic[P, R]):
             self._is_coroutine = getattr(
                 importlib.import_module("asyncio.coroutines"), "_is_coroutine", None
             )
-        self._stores: dict[tuple[str, bytes | None, bool], Store] = {}
+        self._stores: dict[tuple[Any, bytes | None, bool], Store] = {}
+        self._module = getattr(func, "__module__", None) or ""
+        self._qualname = getattr(func, "__qualname__", None) or ""
 
     # -- the public surface --------------------------------------------------
     def __repr__(self) -> str:
         return f"<checkpointed {self._function_id}>"
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Return the stored result for these arguments, or run and store it."""
+        """Return the stored result for these arguments, or run and store it.
+
+        With ``lazy=True`` the return value is a :class:`LazyResult` instead.
+        """
+        force = self._refresh_requested()
         if self._is_async:
-            return cast(R, self._acall(args, kwargs, force=False))
-        return self._call(args, kwargs, force=False)
+            return cast(
+                R,
+                self._acall(
+                    args,
+                    kwargs,
+                    force=force,
+                    lazy=self._lazy,
+                    mmap_mode=self._mmap_mode,
+                ),
+            )
+        return cast(
+            R,
+            self._call(
+                args, kwargs, force=force, lazy=self._lazy, mmap_mode=self._mmap_mode
+            ),
+        )
 
     def rerun(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """
@@ -294,8 +556,94 @@ class Checkpointed(Generic[P, R]):
         the function, a remote service).
         """
         if self._is_async:
-            return cast(R, self._acall(args, kwargs, force=True))
-        return self._call(args, kwargs, force=True)
+            return cast(
+                R,
+                self._acall(
+                    args, kwargs, force=True, lazy=self._lazy, mmap_mode=self._mmap_mode
+                ),
+            )
+        return cast(
+            R,
+            self._call(
+                args, kwargs, force=True, lazy=self._lazy, mmap_mode=self._mmap_mode
+            ),
+        )
+
+    def lazy(self, *args: P.args, **kwargs: P.kwargs) -> LazyResult[R]:
+        """
+        Make sure the result is stored, and return a handle instead of the value.
+
+        The result is computed and stored if needed (as a call would), but a
+        stored result is not read: :meth:`LazyResult.load` reads it on first
+        use (joblib's ``call_and_shelve``, curifactory's ``Lazy``). The handle
+        pickles to a few hundred bytes and loads in other processes too.
+
+        Returns:
+            A :class:`LazyResult` (for ``async`` functions, an awaitable of one).
+
+        Raises:
+            Whatever the function raises when it runs.
+        """
+        force = self._refresh_requested()
+        if self._is_async:
+            return cast(
+                "LazyResult[R]",
+                self._acall(
+                    args, kwargs, force=force, lazy=True, mmap_mode=self._mmap_mode
+                ),
+            )
+        return cast(
+            "LazyResult[R]",
+            self._call(args, kwargs, force=force, lazy=True, mmap_mode=self._mmap_mode),
+        )
+
+    def using(
+        self,
+        *,
+        refresh: bool | None = None,
+        lazy: bool | None = None,
+        mmap_mode: str | _Unset | None = _UNSET,
+    ) -> Callable[P, Any]:
+        """
+        Return this function with per-call overrides: ``fn.using(refresh=True)(x)``.
+
+        Args:
+            refresh: ``True``: recompute and overwrite (as :meth:`rerun`);
+                ``False``: ignore ``refresh=`` and ``CHECKPOINTING_REFRESH``
+                for these calls; ``None``: the function's setting.
+            lazy: Return a :class:`LazyResult` (``True``) or the value.
+            mmap_mode: ``None``, ``"r"`` or ``"c"`` for these calls.
+
+        Returns:
+            A callable taking the function's own arguments (so no argument
+            name of the function can clash with these options).
+
+        Raises:
+            ConfigurationError: If an option is invalid.
+        """
+        if refresh is not None and not isinstance(refresh, bool):
+            raise ConfigurationError(
+                f"{self._function_id}: using(refresh=) takes a bool"
+            )
+        chosen_mmap = (
+            self._mmap_mode
+            if isinstance(mmap_mode, _Unset)
+            else check_mmap_mode(mmap_mode, self._function_id)
+        )
+        chosen_lazy = self._lazy if lazy is None else bool(lazy)
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            force = self._refresh_requested() if refresh is None else refresh
+            if self._is_async:
+                return self._acall(
+                    args, kwargs, force=force, lazy=chosen_lazy, mmap_mode=chosen_mmap
+                )
+            return self._call(
+                args, kwargs, force=force, lazy=chosen_lazy, mmap_mode=chosen_mmap
+            )
+
+        functools.update_wrapper(call, self)
+        return call
 
     def key(self, *args: P.args, **kwargs: P.kwargs) -> str:
         """
@@ -310,7 +658,9 @@ class Checkpointed(Generic[P, R]):
     def is_cached(self, *args: P.args, **kwargs: P.kwargs) -> bool:
         """Return whether a call with these arguments would be a hit (nothing runs)."""
         plan = self._plan(args, kwargs)
-        return plan.store.is_valid(plan.function_id, plan.key, max_age=self._max_age)
+        return plan.store.is_valid(
+            plan.function_id, plan.name, max_age=self._max_age, key=plan.key
+        )
 
     def explain(self, *args: P.args, **kwargs: P.kwargs) -> Explanation:
         """
@@ -325,7 +675,9 @@ class Checkpointed(Generic[P, R]):
             CheckpointingError: If the key cannot be computed.
         """
         plan = self._plan(args, kwargs)
-        if plan.store.is_valid(plan.function_id, plan.key, max_age=self._max_age):
+        if plan.store.is_valid(
+            plan.function_id, plan.name, max_age=self._max_age, key=plan.key
+        ):
             return Explanation("hit", "hit", (), plan.key, plan.key)
         return self._explain_miss(plan)
 
@@ -340,8 +692,8 @@ class Checkpointed(Generic[P, R]):
 
     @property
     def directory(self) -> Path:
-        """The cache directory a call would use now (resolved at call time)."""
-        return Path(resolve_directory(self._directory))
+        """The cache directory a call would use now (the fastest tier's, with tiers)."""
+        return Path(self._store().root)
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
@@ -363,33 +715,64 @@ class Checkpointed(Generic[P, R]):
         return (_rebuild, (self._func, self._options))
 
     # -- internals -----------------------------------------------------------
+    def _refresh_requested(self) -> bool:
+        """Whether this call must recompute: ``refresh=`` or ``CHECKPOINTING_REFRESH``."""
+        refresh = self._refresh
+        if refresh is True or (refresh is not False and bool(refresh())):
+            return True
+        return refresh_requested(self._module, self._qualname)
+
     def _store(self) -> Store:
-        directory = resolve_directory(self._directory)
+        directory = self._directory
+        resolved: Any = (
+            resolve_directory(directory)
+            if not isinstance(directory, tuple)
+            else directory
+        )
         hmac_key = resolve_hmac_key(self._hmac_key)
         trust = resolve_trust_directory(explicit=self._trust_directory)
-        memo_key = (directory, hmac_key, trust)
+        memo_key = (resolved, hmac_key, trust)
         store = self._stores.get(memo_key)
         if store is None:
-            store = Store(
-                directory, fsync=self._fsync, trust_directory=trust, hmac_key=hmac_key
-            )
+            if isinstance(resolved, tuple):
+                from ._tiers import TieredStore
+
+                tiers = [
+                    Store(
+                        path,
+                        fsync=self._fsync,
+                        trust_directory=trust,
+                        hmac_key=hmac_key,
+                    )
+                    for path in resolved
+                ]
+                store = cast(Store, TieredStore(tiers, write_back=self._write_back))
+            else:
+                store = Store(
+                    resolved,
+                    fsync=self._fsync,
+                    trust_directory=trust,
+                    hmac_key=hmac_key,
+                )
             self._stores[memo_key] = store
         return store
 
-    def _resolved_serializer(self) -> Serializer:
-        if self._serializer is not None:
-            base = self._serializer
-        else:
-            base = _cloudpickle_serializer(resolve_pickle_protocol(self._protocol))
-        if self._compress is None:
-            return base
-        wrapped = self._compressed
-        if wrapped is None or wrapped.inner is not base:
-            wrapped = self._compressed = CompressedSerializer(base, self._compress)
-        return wrapped
+    def _codec(self) -> ResultCodec:
+        """How results are stored; the default pickle protocol is resolved per call."""
+        fixed = self._fixed_codec
+        if fixed is not None:
+            return fixed
+        protocol = resolve_pickle_protocol(self._protocol)
+        codec = self._inline_codecs.get(protocol)
+        if codec is None:
+            base: BytesSerializer = _cloudpickle_serializer(protocol)
+            if self._compress is not None:
+                base = CompressedSerializer(base, self._compress)
+            codec = self._inline_codecs[protocol] = InlineCodec(base)
+        return codec
 
     def _plan(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Plan:
-        serializer = self._resolved_serializer()
+        codec = self._codec()
         arguments_digest, per_parameter, values = digest_arguments(
             self._signature, args, kwargs, ignore=self._ignore
         )
@@ -400,8 +783,9 @@ class Checkpointed(Generic[P, R]):
         )
         key = xxhash.xxh3_128_hexdigest(
             f"checkpointing/{FORMAT_VERSION}\0{fingerprint.digest}\0"
-            f"{arguments_digest}\0{serializer.name}".encode()
+            f"{arguments_digest}\0{codec.name}".encode()
         )
+        name = key if self._key_spec is None else self._entry_name(args, kwargs)
         return _Plan(
             self._store(),
             self._function_id,
@@ -410,8 +794,22 @@ class Checkpointed(Generic[P, R]):
             arguments_digest,
             per_parameter,
             values,
-            serializer,
+            codec,
+            name,
         )
+
+    def _entry_name(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+        """The readable entry name ``key=`` gives these arguments (validated)."""
+        spec = self._key_spec
+        if isinstance(spec, str):
+            name = spec
+        elif isinstance(spec, string.Template):
+            bound = self._signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            name = _expand_template(spec, args, bound.arguments, self._function_id)
+        else:
+            name = cast(Callable[..., Any], spec)(args, kwargs)
+        return check_entry_name(name, self._function_id)
 
     def _explain_miss(self, plan: _Plan) -> Explanation:
         return explain(
@@ -426,12 +824,25 @@ class Checkpointed(Generic[P, R]):
         )
 
     def _prepare(
-        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        force: bool,
+        lazy: bool,
+        mmap_mode: str | None,
     ) -> tuple[_Plan | None, Any, Explanation | None]:
-        """Return ``(plan, stored value or MISSING, reason)``; plan is None when uncached."""
+        """Return ``(plan, stored value or MISSING, reason)``; plan is None when uncached.
+
+        With *lazy*, the stored "value" is a :class:`LazyResult` on the entry.
+        """
+        if caching_disabled():
+            return None, MISSING, None
         policy = resolve_on_error(self._on_error)
         try:
             plan = self._plan(args, kwargs)
+        except ConfigurationError:
+            raise  # key= made an unusable name: the user's to fix, never silent
         except TypeError as err:
             if isinstance(err, CheckpointingError) or self._arguments_fit(args, kwargs):
                 # Not the caller's mistake: a failure of ours, under the policy.
@@ -446,10 +857,23 @@ class Checkpointed(Generic[P, R]):
         if force:
             return plan, MISSING, None
         try:
-            raw = plan.store.load(plan.function_id, plan.key, max_age=self._max_age)
-            if raw is MISSING:
-                return plan, MISSING, None
-            value = plan.serializer.loads(cast(memoryview, raw))
+            if lazy:
+                if not plan.store.is_valid(
+                    plan.function_id, plan.name, max_age=self._max_age, key=plan.key
+                ):
+                    return plan, MISSING, None
+                value: Any = self._handle(plan, mmap_mode, args, kwargs)
+            else:
+                value = plan.codec.read(
+                    plan.store,
+                    plan.function_id,
+                    plan.name,
+                    key=plan.key,
+                    max_age=self._max_age,
+                    mmap_mode=mmap_mode,
+                )
+                if value is MISSING:
+                    return plan, MISSING, None
         except UntrustedDirectoryError as err:
             # Never load from (or write to) a directory others could plant in.
             self._internal_failure(policy, err, "the cache directory is not trusted")
@@ -476,6 +900,29 @@ class Checkpointed(Generic[P, R]):
         logger.debug("hit %s key=%s", self._function_id, plan.key)
         return plan, value, None
 
+    def _handle(
+        self,
+        plan: _Plan,
+        mmap_mode: str | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        value: Any = MISSING,
+    ) -> LazyResult[Any]:
+        """A lazy handle on the entry of *plan* (holding *value* if it was not stored)."""
+        return LazyResult(
+            plan.store,
+            plan.function_id,
+            plan.name,
+            plan.key,
+            plan.codec,
+            mmap_mode=mmap_mode,
+            value=value,
+            recompute=functools.partial(
+                self._call, args, kwargs, force=True, lazy=False, mmap_mode=mmap_mode
+            ),
+            unsaved=value is not MISSING,
+        )
+
     def _arguments_fit(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
         try:
             self._signature.bind(*args, **kwargs)
@@ -492,57 +939,111 @@ class Checkpointed(Generic[P, R]):
                 stacklevel=user_stacklevel(),
             )
         with contextlib.suppress(CheckpointingError):
-            plan.store.quarantine(plan.function_id, plan.key)
+            plan.store.quarantine(plan.function_id, plan.name)
         return Explanation("miss", UNREADABLE, (), plan.key, plan.key)
 
-    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool) -> R:
-        plan, value, reason = self._prepare(args, kwargs, force=force)
+    def _call(
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        force: bool,
+        lazy: bool,
+        mmap_mode: str | None,
+    ) -> Any:
+        plan, value, reason = self._prepare(
+            args, kwargs, force=force, lazy=lazy, mmap_mode=mmap_mode
+        )
         if value is not MISSING:
-            return cast(R, value)
+            return value
         if plan is None:  # uncacheable call (the policy already spoke)
-            return self._func(*args, **kwargs)
+            result = self._func(*args, **kwargs)
+            return LazyResult.of_value(result) if lazy else result
         lock = self._key_lock(plan)
         lock.acquire()
         try:
-            stored = self._after_wait(plan, lock, force=force)
+            stored = self._after_wait(
+                plan,
+                lock,
+                force=force,
+                lazy=lazy,
+                mmap_mode=mmap_mode,
+                args=args,
+                kwargs=kwargs,
+            )
             if stored is not MISSING:
-                return cast(R, stored)
+                return stored
             start = time.perf_counter()
             result = self._func(*args, **kwargs)
             elapsed = time.perf_counter() - start
-            self._save(plan, result, elapsed, reason, force=force)
+            saved = self._save(plan, result, elapsed, reason, force=force)
+            if lazy:
+                return self._handle(
+                    plan, mmap_mode, args, kwargs, MISSING if saved else result
+                )
             return result
         finally:
             lock.release()
 
     async def _acall(
-        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, force: bool
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        force: bool,
+        lazy: bool,
+        mmap_mode: str | None,
     ) -> Any:
-        plan, value, reason = self._prepare(args, kwargs, force=force)
+        plan, value, reason = self._prepare(
+            args, kwargs, force=force, lazy=lazy, mmap_mode=mmap_mode
+        )
         if value is not MISSING:
             return value
         function = cast(Callable[..., Awaitable[Any]], self._func)
         if plan is None:
-            return await function(*args, **kwargs)
+            result = await function(*args, **kwargs)
+            return LazyResult.of_value(result) if lazy else result
         lock = self._key_lock(plan)
         await lock.acquire_async()
         try:
-            stored = self._after_wait(plan, lock, force=force)
+            stored = self._after_wait(
+                plan,
+                lock,
+                force=force,
+                lazy=lazy,
+                mmap_mode=mmap_mode,
+                args=args,
+                kwargs=kwargs,
+            )
             if stored is not MISSING:
                 return stored
             start = time.perf_counter()
             result = await function(*args, **kwargs)
             elapsed = time.perf_counter() - start
-            self._save(plan, result, elapsed, reason, force=force)
+            saved = self._save(plan, result, elapsed, reason, force=force)
+            if lazy:
+                return self._handle(
+                    plan, mmap_mode, args, kwargs, MISSING if saved else result
+                )
             return result
         finally:
             lock.release()
 
     def _key_lock(self, plan: _Plan) -> KeyLock:
         timeout = resolve_lock_timeout(self._lock_timeout)
-        return KeyLock(str(plan.store.root), plan.function_id, plan.key, timeout)
+        return KeyLock(str(plan.store.root), plan.function_id, plan.name, timeout)
 
-    def _after_wait(self, plan: _Plan, lock: KeyLock, *, force: bool) -> Any:
+    def _after_wait(
+        self,
+        plan: _Plan,
+        lock: KeyLock,
+        *,
+        force: bool,
+        lazy: bool,
+        mmap_mode: str | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
         """
         After waiting for the key's lock: the entry another caller wrote, or MISSING.
 
@@ -566,13 +1067,24 @@ class Checkpointed(Generic[P, R]):
         # Even without a wait: another caller may have stored the entry between
         # our first look and taking the lock (one failed open on a real miss).
         try:
-            raw = plan.store.load(plan.function_id, plan.key, max_age=self._max_age)
-            if raw is MISSING:
-                return MISSING  # the holder failed: compute it ourselves
-            value = plan.serializer.loads(cast(memoryview, raw))
+            if lazy:
+                if not plan.store.is_valid(
+                    plan.function_id, plan.name, max_age=self._max_age, key=plan.key
+                ):
+                    return MISSING
+                return self._handle(plan, mmap_mode, args, kwargs)
+            value = plan.codec.read(
+                plan.store,
+                plan.function_id,
+                plan.name,
+                key=plan.key,
+                max_age=self._max_age,
+                mmap_mode=mmap_mode,
+            )
         except CheckpointingError:
             return MISSING  # damaged meanwhile: recompute (and overwrite)
-        logger.debug("hit after wait %s key=%s", self._function_id, plan.key)
+        if value is not MISSING:
+            logger.debug("hit after wait %s key=%s", self._function_id, plan.key)
         return value
 
     def _save(
@@ -583,9 +1095,17 @@ class Checkpointed(Generic[P, R]):
         reason: Explanation | None,
         *,
         force: bool,
-    ) -> None:
+    ) -> bool:
+        """Store *result*; return whether it was stored (failures go through the policy)."""
         policy = resolve_on_error(self._on_error)
         try:
+            for problem in plan.codec.check(result):
+                warnings.warn(
+                    f"checkpointing: {self._function_id}: the result is stored as "
+                    f"{plan.codec.name} and will not load back exactly: {problem}",
+                    LossySerializationWarning,
+                    stacklevel=user_stacklevel(),
+                )
             if reason is None:
                 reason = self._explain_miss(plan)
                 if force:
@@ -596,17 +1116,14 @@ class Checkpointed(Generic[P, R]):
                         plan.key,
                         reason.compared_with,
                     )
-            dump_chunks = getattr(plan.serializer, "dump_chunks", None)
-            payload = (
-                dump_chunks(result)
-                if dump_chunks is not None
-                else [plan.serializer.dumps(result)]
-            )
+            payload, files, outputs = plan.codec.prepare(result)
+            if plan.name != plan.key:
+                self._warn_name_collision(plan)
             manifest = Manifest(
                 key=plan.key,
                 function_id=plan.function_id,
-                module=getattr(self._func, "__module__", "") or "",
-                qualname=getattr(self._func, "__qualname__", "") or "",
+                module=self._module,
+                qualname=self._qualname,
                 fingerprint=plan.fingerprint.digest,
                 arguments_digest=plan.arguments_digest,
                 components=_component_records(plan.fingerprint),
@@ -614,17 +1131,19 @@ class Checkpointed(Generic[P, R]):
                 created_at=time.time(),
                 compute_seconds=elapsed,
                 value_size_bytes=sum(memoryview(chunk).nbytes for chunk in payload),
-                serializer=plan.serializer.name,
+                serializer=plan.codec.name,
                 python_version=platform.python_version(),
                 library_version=_library_version(),
                 reason=reason.to_json(),
+                name="" if plan.name == plan.key else plan.name,
+                outputs=outputs,
             )
             blobs = {
                 c.digest: c.source
                 for c in plan.fingerprint.components.values()
                 if c.source
             }
-            plan.store.save(manifest, payload, blobs)
+            plan.store.save(manifest, payload, blobs, outputs=files)
             if self._size_limit is not None or self._max_age is not None:
                 plan.store.evict_if_due(
                     size_limit=self._size_limit, max_age=self._max_age
@@ -636,10 +1155,31 @@ class Checkpointed(Generic[P, R]):
                 "the result was returned but not stored",
                 category=StoreWriteWarning,
             )
-            return
+            return False
         logger.debug(
             "miss %s key=%s: %s", self._function_id, plan.key, reason.summary()
         )
+        return True
+
+    def _warn_name_collision(self, plan: _Plan) -> None:
+        """Warn when ``key=`` gives two argument sets of the same code one name."""
+        try:
+            previous = plan.store.manifest(plan.function_id, plan.name)
+        except CheckpointingError:
+            return
+        if (
+            previous is not None
+            and previous.fingerprint == plan.fingerprint.digest
+            and previous.arguments_digest != plan.arguments_digest
+        ):
+            warnings.warn(
+                f"checkpointing: {self._function_id}: key= names the results of "
+                f"different arguments {plan.name!r}; each call overwrites the "
+                "other's result (never returns it). Put every argument that "
+                "changes the result in the key, e.g. key=string.Template('run_$seed')",
+                CheckpointingWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def _internal_failure(
         self,
@@ -679,6 +1219,14 @@ class _BoundCheckpointed:
     def rerun(self, *args: Any, **kwargs: Any) -> Any:
         """Bound form of :meth:`Checkpointed.rerun`."""
         return self.__func__.rerun(self.__self__, *args, **kwargs)
+
+    def lazy(self, *args: Any, **kwargs: Any) -> Any:
+        """Bound form of :meth:`Checkpointed.lazy`."""
+        return self.__func__.lazy(self.__self__, *args, **kwargs)
+
+    def using(self, **options: Any) -> Callable[..., Any]:
+        """Bound form of :meth:`Checkpointed.using`."""
+        return functools.partial(self.__func__.using(**options), self.__self__)
 
     def key(self, *args: Any, **kwargs: Any) -> str:
         """Bound form of :meth:`Checkpointed.key`."""
@@ -742,11 +1290,11 @@ def checkpoint(
     func: None = None,
     /,
     *,
-    directory: str | os.PathLike[str] | None = None,
+    directory: Directory = None,
     on_error: OnError | None = None,
     cache_pickle_protocol: int | None = None,
     ignore: Collection[str] = (),
-    serializer: Serializer | None = None,
+    serializer: SerializerSpec = None,
     include_docstrings: bool = True,
     fsync: bool = False,
     version: str | None = None,
@@ -758,16 +1306,24 @@ def checkpoint(
     size_limit: int | None = None,
     max_age: float | None = None,
     compress: str | None = None,
+    key: KeySpec = None,
+    pickler: Callable[[Any, BinaryIO], None] | None = None,
+    unpickler: Callable[[BinaryIO], Any] | None = None,
+    outputs: Sequence[str] | None = None,
+    refresh: bool | Callable[[], bool] = False,
+    lazy: bool = False,
+    mmap_mode: str | None = None,
+    write_back: str = "sync",
 ) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
 def checkpoint(
     func: Callable[P, R] | None = None,
     /,
     *,
-    directory: str | os.PathLike[str] | None = None,
+    directory: Directory = None,
     on_error: OnError | None = None,
     cache_pickle_protocol: int | None = None,
     ignore: Collection[str] = (),
-    serializer: Serializer | None = None,
+    serializer: SerializerSpec = None,
     include_docstrings: bool = True,
     fsync: bool = False,
     version: str | None = None,
@@ -779,6 +1335,14 @@ def checkpoint(
     size_limit: int | None = None,
     max_age: float | None = None,
     compress: str | None = None,
+    key: KeySpec = None,
+    pickler: Callable[[Any, BinaryIO], None] | None = None,
+    unpickler: Callable[[BinaryIO], Any] | None = None,
+    outputs: Sequence[str] | None = None,
+    refresh: bool | Callable[[], bool] = False,
+    lazy: bool = False,
+    mmap_mode: str | None = None,
+    write_back: str = "sync",
 ) -> Checkpointed[P, R] | Callable[[Callable[P, R]], Checkpointed[P, R]]:
     """
     Persist a function's results on disk; rerun only when code or arguments change.
@@ -794,13 +1358,23 @@ def checkpoint(
         directory: Cache directory. Resolved at each call: this argument, else
             the ``CHECKPOINTING_DIR`` environment variable, else
             ``defaults["cache.filesystem.directory"]`` (``./.checkpointing``).
+            A list of directories, fast to slow, makes *tiers* (see
+            ``docs/tiers.md``): reads try them in order and copy hits forward,
+            writes go to the first and are written back to the others.
         on_error: What to do when checkpointing itself fails (not the
             function): ``"warn"`` (default: warn, run the function, return its
             value), ``"raise"``, or ``"ignore"`` (run silently).
         cache_pickle_protocol: Pickle protocol for stored results (default 5,
             or ``defaults["cache.pickle_protocol"]``).
         ignore: Parameter names left out of the key (e.g. ``verbose``).
-        serializer: A :class:`Serializer` instead of cloudpickle.
+        serializer: How results are stored (``docs/formats.md``): ``"pickle"``
+            (cloudpickle, the default, kept in the entry file), ``"numpy"``
+            (``.npy``, memory-mappable), ``"npz"``, ``"pandas"``/``"parquet"``,
+            ``"pandas-csv"``, ``"pandas-json"``, ``"polars"``, ``"polars-csv"``,
+            ``"polars-json"``, ``"json"``, ``"text"``, or a
+            :class:`Serializer` / :class:`BytesSerializer` object. With
+            *outputs*, one per output (a sequence, or a mapping by output
+            name; the rest use pickle). Part of the key: changing it reruns.
         include_docstrings: Whether docstring edits cause a rerun (default
             true: a docstring is part of the fingerprint by design).
         fsync: Whether to ``fsync`` every written file (slower, survives power
@@ -836,6 +1410,35 @@ def checkpoint(
         compress: ``"zstd"`` or ``"lz4"`` to compress stored results (off by
             default; needs ``pip install "checkpointing[zstd]"`` or ``[lz4]``).
             Entries stay readable whatever the setting when read back.
+        key: A readable name for the entry's files instead of the hex key
+            (``docs/keys.md``): a ``str``; a :class:`string.Template` whose
+            ``{0}`` is the first positional argument and ``$name`` the
+            argument of parameter *name*; or ``callable(args, kwargs) -> str``.
+            The fingerprint still guards the entry: a name whose stored entry
+            came from other code or arguments is a miss, and is overwritten.
+            Names are validated (no separators, no leading dot, ...).
+        pickler: ``pickler(value, file)`` writing the result to an open
+            binary file (ediblepickle form, e.g. ``numpy.save``); needs
+            *unpickler*, ``unpickler(file) -> value``. Their code is part of
+            the fingerprint.
+        unpickler: See *pickler*.
+        outputs: Names of the elements of a returned tuple, e.g.
+            ``("dataset", "metrics")``: each is stored as its own file with
+            its own serializer (curifactory style).
+        refresh: ``True``, or a function of no arguments evaluated at each
+            call (``lambda: config.REFRESH``): recompute and overwrite.
+            ``CHECKPOINTING_REFRESH=module.func,other`` (or ``all``) does the
+            same from the environment; ``CHECKPOINTING_DISABLE=1`` bypasses
+            caching entirely. See ``docs/refresh.md``.
+        lazy: Return a :class:`LazyResult` whose value loads on first
+            ``.load()`` instead of the value (``fn.lazy(...)`` per call).
+        mmap_mode: ``"r"`` (read-only) or ``"c"`` (copy-on-write): numpy
+            arrays in a hit are memory mapped from the entry, so a 1 GB array
+            opens in milliseconds and is read lazily. Array bytes are then not
+            checksummed at load (``checkpointing verify`` does it).
+        write_back: With tiers: ``"sync"`` (default: a miss returns once every
+            tier has the entry) or ``"background"`` (a thread writes slower
+            tiers from a bounded queue, flushed at exit).
 
     Returns:
         A :class:`Checkpointed` wrapper (or a decorator making one).
@@ -862,6 +1465,14 @@ def checkpoint(
         "size_limit": size_limit,
         "max_age": max_age,
         "compress": compress,
+        "key": key,
+        "pickler": pickler,
+        "unpickler": unpickler,
+        "outputs": outputs,
+        "refresh": refresh,
+        "lazy": lazy,
+        "mmap_mode": mmap_mode,
+        "write_back": write_back,
     }
     if func is not None:
         return Checkpointed(func, **options)

@@ -15,6 +15,7 @@ Exceptions and warnings raised by checkpointing.
   + CacheReadWarning                    a stored entry could not be read; it was recomputed
   + LockTimeoutWarning                  waited lock_timeout seconds for another process
                                         computing the same call; computed it anyway
+  + LossySerializationWarning           a result was stored in a format that changes it
 
 This module is the leaf of the import graph: it imports nothing from the package.
 """

@@ -91,6 +91,12 @@ class Manifest:
             :class:`~checkpointing.Explanation` (``status``, ``cause``,
             ``changes``, ``compared_with``).
         format_version: Layout version, :data:`FORMAT_VERSION` when written.
+        name: The readable name the entry's files are stored under
+            (``@checkpoint(key=...)``), or ``""`` when they are named by *key*.
+        outputs: For results stored as files: output name (``"value"`` for a
+            single result) to the file name inside ``<name>.files/``
+            (e.g. ``{"dataset": "dataset.parquet"}``); empty for a result kept
+            in the entry file itself.
     """
 
     key: str
@@ -109,6 +115,13 @@ class Manifest:
     library_version: str
     reason: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    name: str = ""
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def entry_name(self) -> str:
+        """The name of the entry's files: :attr:`name` if set, else :attr:`key`."""
+        return self.name or self.key
 
     def to_json(self) -> bytes:
         """Return the manifest as UTF-8 JSON bytes (1-space indent, arguments in order)."""
@@ -136,6 +149,10 @@ class Manifest:
             "library_version": self.library_version,
             "reason": dict(self.reason),
         }
+        if self.name:
+            data["name"] = self.name
+        if self.outputs:
+            data["outputs"] = dict(self.outputs)
         # Not sort_keys: arguments keep the signature's order.
         return json.dumps(data, indent=1).encode("utf-8")
 
@@ -196,6 +213,10 @@ class Manifest:
                 library_version=str(data["library_version"]),
                 reason=dict(data.get("reason") or {}),
                 format_version=version,
+                name=str(data.get("name") or ""),
+                outputs={
+                    str(k): str(v) for k, v in (data.get("outputs") or {}).items()
+                },
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise CorruptEntryError(path, f"incomplete manifest ({err})") from err

@@ -333,7 +333,9 @@ class CompressedSerializer:
     before compressing (one copy): compression trades speed for disk.
     """
 
-    def __init__(self, inner: Serializer, codec: str, level: int | None = None) -> None:
+    def __init__(
+        self, inner: BytesSerializer, codec: str, level: int | None = None
+    ) -> None:
         if codec not in CODECS:
             raise ConfigurationError(
                 f"compress= must be one of {sorted(CODECS)} or None, got {codec!r}"

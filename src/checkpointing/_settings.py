@@ -20,8 +20,12 @@ from ._errors import ConfigurationError
 
 __all__ = [
     "DIRECTORY_ENV",
+    "DISABLE_ENV",
+    "REFRESH_ENV",
     "OnError",
+    "caching_disabled",
     "defaults",
+    "refresh_requested",
     "resolve_directory",
     "resolve_on_error",
     "resolve_pickle_protocol",
@@ -35,6 +39,11 @@ DIRECTORY_ENV: Final = "CHECKPOINTING_DIR"
 HMAC_KEY_ENV: Final = "CHECKPOINTING_HMAC_KEY"
 #: Environment variable accepting cache directories others can write to ("1").
 TRUST_DIRECTORY_ENV: Final = "CHECKPOINTING_TRUST_DIRECTORY"
+#: Comma-separated functions to recompute (``module.func``, ``func``, shell
+#: patterns such as ``pipeline.*``), or ``all``.
+REFRESH_ENV: Final = "CHECKPOINTING_REFRESH"
+#: ``1``/``true``/``yes``: bypass caching entirely (nothing read or written).
+DISABLE_ENV: Final = "CHECKPOINTING_DISABLE"
 _ON_ERROR_VALUES: Final = ("warn", "raise", "ignore")
 
 _BUILTIN: Final[Mapping[str, Any]] = {
@@ -216,3 +225,48 @@ def resolve_pickle_protocol(explicit: int | None) -> int:
     if explicit is not None:
         return explicit
     return int(defaults.get("cache.pickle_protocol", _BUILTIN["cache.pickle_protocol"]))
+
+
+_TRUE: Final = ("1", "true", "yes", "on")
+
+
+def caching_disabled() -> bool:
+    """Whether ``CHECKPOINTING_DISABLE`` asks to bypass caching (read at each call)."""
+    raw = getenv(DISABLE_ENV)
+    return raw is not None and raw.strip().lower() in _TRUE
+
+
+_refresh_patterns: dict[str, tuple[str, ...]] = {}
+
+
+def refresh_requested(module: str, qualname: str) -> bool:
+    """
+    Whether ``CHECKPOINTING_REFRESH`` names this function (read at each call).
+
+    The variable holds comma-separated items, each matched as a shell
+    pattern (:mod:`fnmatch`, case-sensitive) against ``module.qualname``,
+    ``qualname``, the bare name, and ``module.name`` (for functions nested in
+    others): ``prepare.load,train`` recomputes ``prepare.load`` and every
+    function named ``train``;
+    ``features.*`` every function of module ``features``; ``all`` or ``*``
+    every checkpointed function.
+    """
+    raw = getenv(REFRESH_ENV)
+    if not raw:
+        return False
+    patterns = _refresh_patterns.get(raw)
+    if patterns is None:
+        patterns = tuple(p.strip() for p in raw.split(",") if p.strip())
+        if len(_refresh_patterns) > 64:
+            _refresh_patterns.clear()
+        _refresh_patterns[raw] = patterns
+    import fnmatch
+
+    name = qualname.rpartition(".")[2]
+    candidates = {f"{module}.{qualname}", qualname, name, f"{module}.{name}"}
+    for pattern in patterns:
+        if pattern in ("all", "*") or pattern in candidates:
+            return True
+        if any(fnmatch.fnmatchcase(c, pattern) for c in candidates):
+            return True
+    return False

@@ -6,8 +6,12 @@ Layout of a cache directory (``format_version`` 1)::
     <root>/
         CACHEDIR.TAG                  marks the directory as a cache (backup tools skip it)
         <function_id>/                one directory per function ("module.qualname")
-            <key>.ckpt                entry: 40-byte header + serialized value
-            <key>.json                manifest, written after the value
+            <name>.ckpt               entry: 40-byte header + serialized value
+            <name>.json               manifest, written after the value
+            <name>.files/<output><suffix>
+                                      results stored by file serializers (numpy,
+                                      parquet, json, ...): the .ckpt entry then
+                                      holds their table (sizes and checksums)
             .catalog.v1.tsv           index of the manifests for `inspect` (_catalog.py)
         .blobs/<d[:2]>/<d>.txt        normalized sources, content-addressed by digest d
         .quarantine/                  damaged entries moved aside (never deleted silently)
@@ -15,17 +19,24 @@ Layout of a cache directory (``format_version`` 1)::
 An entry file starts with a header: magic ``b"CKPT"``, the format version, the
 16-byte key, the payload length and its xxh3-64 checksum. A read verifies all
 of them, so a truncated, bit-flipped or swapped file (another key's entry under
-this name) is detected and reported instead of being decoded.
+this name) is detected and reported instead of being decoded. The files of a
+file serializer are checked against the size and xxh3-64 recorded in the
+entry's table before they are decoded.
 
 Every file is written to a unique temporary file in the destination directory
 and moved into place with :func:`os.replace`, which is atomic on POSIX and
 Windows: readers see the old file or the new one, never a prefix. The store
-knows nothing about functions: ``function_id`` and ``key`` are opaque names.
+knows nothing about functions: ``function_id`` and ``name`` are opaque. An
+entry's *name* is its 32-character hex *key* by default, or a readable name
+chosen with ``@checkpoint(key=...)``; a named entry's header still holds the
+hex key, and a read that expects another key is a miss (the code or the
+arguments behind that name changed), never a stale value.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import mmap
 import os
@@ -34,9 +45,9 @@ import stat
 import struct
 import tempfile
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
-from typing import Final, NamedTuple, final
+from typing import Any, BinaryIO, Final, NamedTuple, final
 
 import xxhash
 
@@ -44,7 +55,7 @@ from . import _catalog
 from ._errors import CorruptEntryError, StoreError, UntrustedDirectoryError
 from ._manifest import FORMAT_VERSION, Manifest
 
-__all__ = ["MISSING", "Store"]
+__all__ = ["FILE_TABLE_MAGIC", "MISSING", "Store", "is_hex_key"]
 
 
 class _Missing:
@@ -73,6 +84,11 @@ _HEADER: Final = struct.Struct(
 )  # magic, format, flags, key, length, xxh3_64
 _ENTRY_SUFFIX: Final = ".ckpt"
 _MANIFEST_SUFFIX: Final = ".json"
+_FILES_SUFFIX: Final = ".files"
+#: Payload of an entry whose value lives in files: this magic, then JSON
+#: ``{"files": [{"file", "size", "xxh3_64"}, ...]}``.
+FILE_TABLE_MAGIC: Final = b"CKPF"
+_HEX: Final = frozenset("0123456789abcdef")
 _BLOBS: Final = ".blobs"
 _QUARANTINE: Final = ".quarantine"
 _CACHEDIR_TAG: Final = (
@@ -97,6 +113,11 @@ def _signature(key: bytes, *parts: bytes | memoryview) -> bytes:
     for part in parts:
         mac.update(part)
     return mac.digest()
+
+
+def is_hex_key(name: str) -> bool:
+    """Whether *name* has the form of a key: 32 lowercase hex characters."""
+    return len(name) == 32 and not set(name) - _HEX
 
 
 def _check_name(name: str, what: str) -> str:
@@ -200,6 +221,74 @@ def _read_rest(fd: int) -> bytes:
     return b"".join(parts)
 
 
+def _file_checksum(path: str) -> int:
+    """xxh3-64 of a whole file, read through a memory map (page cache speed)."""
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size == 0:
+            return xxhash.xxh3_64_intdigest(b"")
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return xxhash.xxh3_64_intdigest(mapped)
+
+
+def _parse_table(path: str, payload: bytes | memoryview) -> list[dict[str, Any]]:
+    """Decode a file table payload (:data:`FILE_TABLE_MAGIC` + JSON)."""
+    import json
+
+    if bytes(payload[:4]) != FILE_TABLE_MAGIC:
+        raise CorruptEntryError(path, "entry holds no file table")
+    try:
+        table = json.loads(bytes(payload[4:]))["files"]
+        for item in table:
+            _check_name(str(item["file"]), "result file")
+            int(item["size"])
+            int(item["xxh3_64"])
+    except (ValueError, KeyError, TypeError, StoreError) as err:
+        raise CorruptEntryError(path, f"unreadable file table ({err})") from err
+    return list(table)
+
+
+def _rebuild_store(root: str, fsync: bool, trust_directory: bool) -> Store:  # noqa: FBT001
+    key = os.environ.get("CHECKPOINTING_HMAC_KEY") or None
+    return Store(
+        root,
+        fsync=fsync,
+        trust_directory=trust_directory,
+        hmac_key=key.encode("utf-8") if key else None,
+    )
+
+
+def _copy_from(source: str, file: BinaryIO) -> None:
+    """Copy the bytes of the file at *source* into the open *file*."""
+    with open(source, "rb") as origin:
+        shutil.copyfileobj(origin, file, 1 << 20)
+
+
+def _tree_size(path: str) -> int:
+    """Total bytes of the regular files directly inside *path* (0 if unreadable)."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path):
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def _remove_files_dir(path: Path) -> None:
+    """Delete an entry's ``.files`` directory (never through a symbolic link)."""
+    if path.is_symlink():
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise StoreError(str(path), f"cannot delete: {err}") from err
+
+
 def _replace(source: str, target: Path) -> None:
     """:func:`os.replace`, retried briefly where Windows reports a file in use."""
     attempt = 0
@@ -281,10 +370,15 @@ class Store:
         self._last_eviction = -float("inf")  # time.monotonic() of the last evict_if_due
         # Verified payloads of small entries read recently, by path, with the
         # (inode, mtime_ns, size) they were read at: see load().
-        self._recent: dict[str, tuple[tuple[int, int, int], memoryview]] = {}
+        self._recent: dict[str, tuple[tuple[int, int, int], str, memoryview]] = {}
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The HMAC key is a secret: it is not pickled. The rebuilt store reads
+        # CHECKPOINTING_HMAC_KEY in the process that unpickles it (a worker).
+        return (_rebuild_store, (self._root_text, self.fsync, self.trust_directory))
 
     # -- paths ---------------------------------------------------------------
     def entry_path(self, function_id: str, key: str) -> Path:
@@ -303,18 +397,35 @@ class Store:
             / (_check_name(key, "key") + _MANIFEST_SUFFIX)
         )
 
+    def files_path(self, function_id: str, name: str) -> Path:
+        """Return the directory of an entry's result files (it may not exist)."""
+        return (
+            self.root
+            / _check_name(function_id, "function")
+            / (_check_name(name, "key") + _FILES_SUFFIX)
+        )
+
     # -- reading -------------------------------------------------------------
     def load(
-        self, function_id: str, key: str, *, max_age: float | None = None
+        self,
+        function_id: str,
+        name: str,
+        *,
+        max_age: float | None = None,
+        key: str | None = None,
     ) -> memoryview | _Missing:
         """
         Return the verified payload of an entry (a zero-copy view), or :data:`MISSING`.
 
         Args:
             function_id: The function's directory name.
-            key: 32-character hex key.
+            name: The entry's name: its 32-character hex key, or a readable
+                name (``@checkpoint(key=...)``).
             max_age: Seconds; an entry written longer ago counts as missing
                 (it is recomputed and overwritten).
+            key: The hex key the entry must hold (default: *name* when it is
+                a hex key, else any). A named entry holding another key is
+                :data:`MISSING`: the code or arguments behind the name changed.
 
         The entry's access time is refreshed at most once per hour
         (:data:`_ACCESS_RESOLUTION`), so least-recently-used eviction works
@@ -332,11 +443,13 @@ class Store:
             )
             self._prefixes[function_id] = prefix
         checked = self._checked
-        if key not in checked:
+        if name not in checked:
             if len(checked) > 100_000:
                 checked.clear()
-            checked.add(_check_name(key, "key"))
-        path = prefix + key + _ENTRY_SUFFIX
+            checked.add(_check_name(name, "key"))
+        path = prefix + name + _ENTRY_SUFFIX
+        if key is None and is_hex_key(name):
+            key = name
         try:
             # One stat, then the verified bytes of a small entry from memory if
             # the file is the very file read before (same inode, time and size:
@@ -346,7 +459,9 @@ class Store:
             identity = (status.st_ino, status.st_mtime_ns, status.st_size)
             recent = self._recent.get(path)
             if recent is not None and recent[0] == identity:
-                payload = recent[1]
+                if key is not None and recent[1] != key:
+                    return MISSING  # a named entry of other code or arguments
+                payload = recent[2]
             else:
                 data, status = _read_file(path)
                 payload = None
@@ -364,14 +479,114 @@ class Store:
             return payload
         if not self._trusted:
             self._check_trust()  # once per store: before the first entry is decoded
-        payload = self._verify(path, key, data)
+        stored_key, payload = self._verify(path, name, key, data)
+        if key is not None and stored_key != key:
+            return MISSING  # a named entry of other code or arguments
         if payload.nbytes <= _RECENT_MAX_BYTES:
             recent_entries = self._recent
             if len(recent_entries) >= _RECENT_ENTRIES:
                 del recent_entries[next(iter(recent_entries))]  # oldest first
             identity = (status.st_ino, status.st_mtime_ns, status.st_size)
-            recent_entries[path] = (identity, payload)
+            recent_entries[path] = (identity, stored_key, payload)
         return payload
+
+    def load_mapped(
+        self,
+        function_id: str,
+        name: str,
+        *,
+        key: str | None = None,
+        max_age: float | None = None,
+        writable: bool = False,
+    ) -> memoryview | _Missing:
+        """
+        Map an entry into memory and return its payload without reading it.
+
+        For ``@checkpoint(mmap_mode=...)``: the header (magic, format, key,
+        length against the file size) is checked, the payload checksum is not
+        (that would read every byte; the serializer checks what it decodes,
+        see :meth:`CloudpickleSerializer.loads_mapped`). With an HMAC key set
+        the whole entry is verified as in :meth:`load` (signatures cover every
+        byte), so mapping saves nothing there.
+
+        Args:
+            function_id: The function's directory name.
+            name: The entry's name (see :meth:`load`).
+            key: The hex key the entry must hold (see :meth:`load`).
+            max_age: Seconds; older entries are :data:`MISSING`.
+            writable: Map copy-on-write (``mmap.ACCESS_COPY``: writes stay in
+                this process) instead of read-only.
+
+        Raises:
+            CorruptEntryError: If the header does not match the file.
+            StoreError: If the file exists but cannot be mapped.
+        """
+        if self._hmac_key is not None:
+            return self.load(function_id, name, max_age=max_age, key=key)
+        path = self.entry_path(function_id, name)
+        if key is None and is_hex_key(name):
+            key = name
+        try:
+            with open(path, "rb") as file:
+                status = os.fstat(file.fileno())
+                if status.st_size < _HEADER.size:
+                    raise CorruptEntryError(str(path), "truncated entry header")
+                access = mmap.ACCESS_COPY if writable else mmap.ACCESS_READ
+                mapped = mmap.mmap(file.fileno(), 0, access=access)
+        except (FileNotFoundError, NotADirectoryError):
+            return MISSING
+        except OSError as err:
+            raise StoreError(str(path), f"cannot map entry: {err}") from err
+        if max_age is not None and time.time() - status.st_mtime > max_age:
+            return MISSING
+        if not self._trusted:
+            self._check_trust()
+        stored_key, payload = self._verify(str(path), name, key, mapped, checksum=False)
+        if key is not None and stored_key != key:
+            return MISSING
+        return payload
+
+    def outputs(
+        self, function_id: str, name: str, payload: memoryview, *, verify: bool = True
+    ) -> dict[str, str]:
+        """
+        Return the files of a file-serializer entry, by file name, after checking them.
+
+        Args:
+            function_id: The function's directory name.
+            name: The entry's name.
+            payload: The entry's payload (from :meth:`load`): its file table.
+            verify: Check every file's xxh3-64 checksum (reads each file
+                once). Sizes are always checked; ``False`` is for memory-mapped
+                reads, which must not read the whole file.
+
+        Returns:
+            File name (e.g. ``"value.npy"``) to absolute path.
+
+        Raises:
+            CorruptEntryError: If a file is missing, or its size or checksum
+                differs from the table (a damaged or swapped file).
+        """
+        path = self.entry_path(function_id, name)
+        table = _parse_table(str(path), payload)
+        directory = os.path.join(self._root_text, function_id, name + _FILES_SUFFIX)
+        found: dict[str, str] = {}
+        for item in table:
+            file_path = os.path.join(directory, item["file"])
+            try:
+                size = os.stat(file_path).st_size
+            except OSError as err:
+                raise CorruptEntryError(
+                    file_path, f"result file missing ({err.strerror or err})"
+                ) from err
+            if size != item["size"]:
+                raise CorruptEntryError(
+                    file_path, f"is {size} bytes, the entry says {item['size']}"
+                )
+            if verify and _file_checksum(file_path) != item["xxh3_64"]:
+                raise CorruptEntryError(file_path, "checksum mismatch")
+            found[item["file"]] = file_path
+        return found
 
     def _check_trust(self) -> None:
         """
@@ -406,10 +621,19 @@ class Store:
             )
         self._trusted = True
 
-    def _verify(self, path: str, key: str, data: bytes | memoryview) -> memoryview:
+    def _verify(
+        self,
+        path: str,
+        name: str,
+        key: str | None,
+        data: bytes | memoryview | mmap.mmap,
+        *,
+        checksum: bool = True,
+    ) -> tuple[str, memoryview]:
+        """Check an entry's bytes; return ``(stored key, payload view)``."""
         if len(data) < _HEADER.size:
             raise CorruptEntryError(str(path), "truncated entry header")
-        magic, version, flags, stored_key, length, checksum = _HEADER.unpack_from(data)
+        magic, version, flags, stored_key, length, expected = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise CorruptEntryError(str(path), "not a checkpointing entry")
         if version != FORMAT_VERSION:
@@ -417,10 +641,11 @@ class Store:
                 str(path),
                 f"written by entry format {version}, expected {FORMAT_VERSION}",
             )
-        if stored_key.hex() != key:
-            raise CorruptEntryError(
-                str(path), f"holds the entry of key {stored_key.hex()}"
-            )
+        stored = stored_key.hex()
+        if stored != name and is_hex_key(name):
+            # A hex-named file holds exactly its own key: anything else is a
+            # swapped file. (A readable name may hold any key: see load().)
+            raise CorruptEntryError(str(path), f"holds the entry of key {stored}")
         signed = bool(flags & _FLAG_SIGNED)
         end = _HEADER.size + length
         trailer = _SIGNATURE_SIZE if signed else 0
@@ -429,8 +654,10 @@ class Store:
                 str(path),
                 f"entry is {len(data)} bytes, header says {end + trailer}",
             )
+        if key is not None and stored != key:
+            return stored, memoryview(b"")  # the caller's miss: nothing to check
         payload = memoryview(data)[_HEADER.size : end]
-        if xxhash.xxh3_64_intdigest(payload) != checksum:
+        if checksum and xxhash.xxh3_64_intdigest(payload) != expected:
             raise CorruptEntryError(str(path), "checksum mismatch")
         if self._hmac_key is not None:
             if not signed:
@@ -439,10 +666,10 @@ class Store:
                 )
             import hmac
 
-            expected = _signature(self._hmac_key, memoryview(data)[:end])
-            if not hmac.compare_digest(expected, bytes(memoryview(data)[end:])):
+            signature = _signature(self._hmac_key, memoryview(data)[:end])
+            if not hmac.compare_digest(signature, bytes(memoryview(data)[end:])):
                 raise CorruptEntryError(str(path), "HMAC signature mismatch: refused")
-        return payload  # a view: no copy of a large payload
+        return stored, payload  # a view: no copy of a large payload
 
     def record_hit(self, function_id: str) -> None:
         """
@@ -462,13 +689,23 @@ class Store:
         _pending_hits[marker] = count
 
     def is_valid(
-        self, function_id: str, key: str, *, max_age: float | None = None
+        self,
+        function_id: str,
+        name: str,
+        *,
+        max_age: float | None = None,
+        key: str | None = None,
     ) -> bool:
-        """Return whether a complete, verified (unexpired) entry exists for *key*."""
+        """Return whether a complete, verified (unexpired) entry exists (see :meth:`load`)."""
         try:
-            return self.load(function_id, key, max_age=max_age) is not MISSING
+            payload = self.load(function_id, name, max_age=max_age, key=key)
+            if payload is MISSING:
+                return False
+            if bytes(memoryview(payload)[:4]) == FILE_TABLE_MAGIC:  # type: ignore[arg-type]
+                self.outputs(function_id, name, payload)  # type: ignore[arg-type]
         except StoreError:
             return False
+        return True
 
     def contains(self, function_id: str, key: str) -> bool:
         """Return whether an entry file exists for *key* (not verified)."""
@@ -580,25 +817,35 @@ class Store:
         manifest: Manifest,
         payload: bytes | Sequence[bytes | bytearray | memoryview],
         blobs: dict[str, str],
+        *,
+        outputs: Sequence[tuple[str, Callable[[BinaryIO], None]]] = (),
     ) -> Path:
         """
-        Write an entry atomically: blobs, then the value, then the manifest.
+        Write an entry atomically: blobs, result files, the entry, then the manifest.
 
         Args:
-            manifest: The entry's manifest (its ``function_id`` and ``key`` name
-                the files).
+            manifest: The entry's manifest (its ``function_id`` and ``name``
+                name the files; its ``key`` goes in the entry header).
             payload: Serialized value: bytes, or a sequence of chunks written
                 one after the other without being joined (large buffers are
-                written from their own memory).
+                written from their own memory). Ignored when *outputs* is
+                given: the payload is then the table of the result files.
             blobs: Digest to text of normalized sources to keep (written once).
+            outputs: ``(file name, writer)`` pairs for results stored as files
+                (``<name>.files/<file name>``): each writer gets a fresh
+                temporary file opened ``"wb"``; the file is checksummed
+                (xxh3-64) and renamed into place before the entry is written.
 
         Returns:
             The path of the entry file.
 
         Raises:
-            StoreError: If any file cannot be written; nothing partial remains.
+            StoreError: If any file cannot be written; nothing partial remains
+                readable (result files without their entry are never read).
+            SerializationError: Raised by a writer, unchanged.
         """
-        entry = self.entry_path(manifest.function_id, manifest.key)
+        name = manifest.entry_name
+        entry = self.entry_path(manifest.function_id, name)
         try:
             self._ensure_root()
             for digest, text in blobs.items():
@@ -606,6 +853,8 @@ class Store:
                 path = self.root / _BLOBS / digest[:2] / f"{digest}.txt"
                 if not path.exists():
                     self._write_atomic(path, text.encode("utf-8"))
+            if outputs:
+                payload = [self._write_outputs(entry, outputs)]
             chunks = (
                 [payload] if isinstance(payload, (bytes, bytearray)) else list(payload)
             )
@@ -632,7 +881,7 @@ class Store:
             # The manifest goes last: a manifest on disk implies a complete entry.
             manifest_json = manifest.to_json()
             self._write_atomic(
-                self.manifest_path(manifest.function_id, manifest.key),
+                self.manifest_path(manifest.function_id, name),
                 manifest_json,
             )
             # Catalog hook (issue 4): index the entry for `inspect`. Never raises.
@@ -642,6 +891,49 @@ class Store:
         except ValueError as err:  # a key that is not hex
             raise StoreError(str(entry), f"invalid key: {err}") from err
         return entry
+
+    def _write_outputs(
+        self, entry: Path, outputs: Sequence[tuple[str, Callable[[BinaryIO], None]]]
+    ) -> bytes:
+        """Write result files next to *entry*; return the file table payload."""
+        import json
+
+        directory = entry.with_name(entry.name[: -len(_ENTRY_SUFFIX)] + _FILES_SUFFIX)
+        table = []
+        for file_name, writer in outputs:
+            _check_name(file_name, "result file")
+            target = directory / file_name
+            size, checksum = self._write_atomic_with(target, writer)
+            table.append({"file": file_name, "size": size, "xxh3_64": checksum})
+        return FILE_TABLE_MAGIC + json.dumps({"files": table}).encode("utf-8")
+
+    def _write_atomic_with(
+        self, path: Path, writer: Callable[[BinaryIO], None]
+    ) -> tuple[int, int]:
+        """Like :meth:`_write_atomic`, the bytes coming from *writer*; return size and xxh3-64."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._refuse_symlinks(path.parent)
+        self._reclaim_temps(path.parent)
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(fd, "wb") as file:
+                writer(file)
+                file.flush()
+                if self.fsync:
+                    os.fsync(file.fileno())
+            # Checksummed from the written file (in the page cache): writers
+            # such as torch.save or pyarrow seek and rewrite, so hashing what
+            # passes through write() would not be the file's bytes.
+            size = os.stat(tmp).st_size
+            checksum = _file_checksum(tmp)
+            _replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return size, checksum
 
     def _ensure_root(self) -> None:
         self._check_trust()
@@ -718,6 +1010,66 @@ class Store:
                 ):
                     os.unlink(entry.path)
 
+    # -- copying (tiers) -----------------------------------------------------
+    def copy_entry(self, target: Store, function_id: str, name: str) -> bool:
+        """
+        Copy one entry (result files, entry file, manifest, source blobs) to *target*.
+
+        The files are copied as they are (no decoding), each atomically, in the
+        order :meth:`save` writes them (result files, entry, manifest last),
+        so a reader of *target* never sees a partial entry. The entry is
+        verified here first (checksums of the entry and of its result files):
+        a damaged entry is never propagated. Used by tiered stores to copy
+        hits forward and write results back.
+
+        Returns:
+            Whether an entry was copied (``False``: no verified entry here).
+
+        Raises:
+            StoreError: If *target* cannot be written.
+        """
+        try:
+            payload = self.load(function_id, name)
+            if payload is MISSING:
+                return False
+            payload = memoryview(payload)  # type: ignore[arg-type]
+            files = (
+                self.outputs(function_id, name, payload)
+                if bytes(payload[:4]) == FILE_TABLE_MAGIC
+                else {}
+            )
+            manifest = self.manifest(function_id, name)
+        except (CorruptEntryError, StoreError):
+            return False
+        if manifest is None:
+            return False
+        blobs = {}
+        for component in manifest.components.values():
+            if component.blob and (text := self.blob(component.blob)) is not None:
+                blobs[component.blob] = text
+        target_entry = target.entry_path(function_id, name)
+        source_entry = self.entry_path(function_id, name)
+        try:
+            target._ensure_root()
+            for digest, text in blobs.items():
+                path = target.root / _BLOBS / digest[:2] / f"{digest}.txt"
+                if not path.exists():
+                    target._write_atomic(path, text.encode("utf-8"))
+            files_dir = target.files_path(function_id, name)
+            for file_name, source in files.items():
+                target._write_atomic_with(
+                    files_dir / file_name, functools.partial(_copy_from, source)
+                )
+            target._write_atomic_with(
+                target_entry, functools.partial(_copy_from, str(source_entry))
+            )
+            manifest_json = manifest.to_json()
+            target._write_atomic(target.manifest_path(function_id, name), manifest_json)
+            _catalog.record_entry(target.root, manifest, len(manifest_json))
+        except OSError as err:
+            raise StoreError(str(target_entry), f"cannot copy entry: {err}") from err
+        return True
+
     # -- removing ------------------------------------------------------------
     def quarantine(self, function_id: str, key: str) -> Path | None:
         """
@@ -732,6 +1084,7 @@ class Store:
         for source in (
             self.entry_path(function_id, key),
             self.manifest_path(function_id, key),
+            self.files_path(function_id, key),
         ):
             target = target_dir / f"{function_id}.{stamp}.{os.getpid()}.{source.name}"
             try:
@@ -741,7 +1094,10 @@ class Store:
                 continue
             except OSError:
                 with contextlib.suppress(OSError):
-                    source.unlink()
+                    if source.is_dir() and not source.is_symlink():
+                        shutil.rmtree(source)
+                    else:
+                        source.unlink()
                 continue
             if source.suffix == _ENTRY_SUFFIX:
                 moved = target
@@ -761,6 +1117,7 @@ class Store:
                 continue
             except OSError as err:
                 raise StoreError(str(path), f"cannot delete: {err}") from err
+        _remove_files_dir(self.files_path(function_id, key))
         return existed
 
     def evict(
@@ -812,6 +1169,9 @@ class Store:
                 if name.startswith("."):
                     continue
                 key, _, suffix = name.rpartition(".")
+                if suffix == "files":  # results of a file serializer
+                    sizes[key] = sizes.get(key, 0) + _tree_size(entry.path)
+                    continue
                 if suffix not in ("ckpt", "json"):
                     continue
                 try:
@@ -880,6 +1240,11 @@ class Store:
             except (FileNotFoundError, NotADirectoryError):
                 continue
             for entry in entries:
+                if entry.name.endswith(_FILES_SUFFIX) and not entry.name.startswith(
+                    "."
+                ):
+                    _remove_files_dir(Path(entry.path))
+                    continue
                 if entry.name.endswith((_MANIFEST_SUFFIX, _ENTRY_SUFFIX, ".tmp")):
                     try:
                         os.unlink(entry.path)
@@ -905,7 +1270,12 @@ class Store:
         try:
             for entry in os.scandir(directory):
                 with contextlib.suppress(OSError):
-                    total += entry.stat().st_size
+                    if entry.name.endswith(_FILES_SUFFIX) and entry.is_dir(
+                        follow_symlinks=False
+                    ):
+                        total += _tree_size(entry.path)
+                    else:
+                        total += entry.stat().st_size
         except (FileNotFoundError, NotADirectoryError):
             return 0
         return total
