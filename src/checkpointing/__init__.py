@@ -23,6 +23,7 @@ from ._errors import (
 from ._explain import Change, Explanation
 from ._lazy import LazyResult
 from ._manifest import ArgumentRecord, ComponentRecord, Manifest
+from ._scan import EntryRecord, scan
 from ._serializers import BytesSerializer, CloudpickleSerializer, Serializer
 from ._settings import defaults
 from ._store import MISSING, Store
@@ -41,6 +42,7 @@ __all__ = [
     "ComponentRecord",
     "ConfigurationError",
     "CorruptEntryError",
+    "EntryRecord",
     "Explanation",
     "FingerprintError",
     "IncompleteFingerprintWarning",
@@ -57,6 +59,7 @@ __all__ = [
     "checkpoint",
     "defaults",
     "register_digest",
+    "scan",
 ]
 
 

@@ -36,6 +36,7 @@ arguments behind that name changed), never a stale value.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import io
 import mmap
@@ -854,7 +855,9 @@ class Store:
                 if not path.exists():
                     self._write_atomic(path, text.encode("utf-8"))
             if outputs:
-                payload = [self._write_outputs(entry, outputs)]
+                table, total = self._write_outputs(entry, outputs)
+                payload = [table]
+                manifest = dataclasses.replace(manifest, value_size_bytes=total)
             chunks = (
                 [payload] if isinstance(payload, (bytes, bytearray)) else list(payload)
             )
@@ -894,18 +897,21 @@ class Store:
 
     def _write_outputs(
         self, entry: Path, outputs: Sequence[tuple[str, Callable[[BinaryIO], None]]]
-    ) -> bytes:
-        """Write result files next to *entry*; return the file table payload."""
+    ) -> tuple[bytes, int]:
+        """Write result files next to *entry*; return the file table payload and bytes."""
         import json
 
         directory = entry.with_name(entry.name[: -len(_ENTRY_SUFFIX)] + _FILES_SUFFIX)
         table = []
+        total = 0
         for file_name, writer in outputs:
             _check_name(file_name, "result file")
             target = directory / file_name
             size, checksum = self._write_atomic_with(target, writer)
             table.append({"file": file_name, "size": size, "xxh3_64": checksum})
-        return FILE_TABLE_MAGIC + json.dumps({"files": table}).encode("utf-8")
+            total += size
+        payload = FILE_TABLE_MAGIC + json.dumps({"files": table}).encode("utf-8")
+        return payload, total
 
     def _write_atomic_with(
         self, path: Path, writer: Callable[[BinaryIO], None]
