@@ -29,6 +29,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_fingerprint": frozenset({"_errors", "_digest"}),
     "_catalog": frozenset({"_errors", "_manifest"}),
     "_store": frozenset({"_errors", "_manifest", "_catalog"}),
+    "_tiers": frozenset({"_errors", "_manifest", "_store"}),
     "_explain": frozenset({"_errors", "_manifest"}),
     "_decorator": None,
     "_cli": frozenset({"_errors", "_store", "_explain", "_manifest", "_catalog"}),
