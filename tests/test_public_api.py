@@ -24,6 +24,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_manifest": frozenset({"_errors"}),
     "_digest": frozenset({"_errors"}),
     "_serializers": frozenset({"_errors"}),
+    "_formats": frozenset({"_errors", "_serializers"}),
     "_settings": frozenset({"_errors"}),
     "_locks": frozenset(),
     "_fingerprint": frozenset({"_errors", "_digest"}),
