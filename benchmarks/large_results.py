@@ -4,7 +4,8 @@ Large results through the store: a 1 GiB float64 array written and read back.
 Issue 5's targets, as ratios measured in the same run on the same disk:
 
 * write (a miss storing the array) >= 0.9x a raw Python write of the same bytes;
-* read (a hit loading it) >= 0.9x ``numpy.load`` of the same array from ``.npy``.
+* read (a hit loading it) >= 0.9x ``numpy.load`` of the same array from ``.npy``;
+* a hit with ``mmap_mode="r"`` opens in a few milliseconds (pages read on use).
 
 Run: ``python benchmarks/large_results.py [--gib 1] [--repeat 3]``; prints a
 Markdown table (best of *repeat* runs each, seconds and GB/s).
@@ -63,10 +64,21 @@ def main() -> None:
         npy = root / "array.npy"
         np.save(npy, array)
         produce(-1)
-        write_raw = best(raw_write, options.repeat)
-        write_store = best(store_write, options.repeat)
-        read_npy = best(lambda: np.load(npy), options.repeat)
-        read_store = best(lambda: produce(-1), options.repeat)
+        write_raw = write_store = float("inf")
+        for _ in range(options.repeat):  # alternated, as the reads below
+            write_raw = min(write_raw, best(raw_write, 1))
+            write_store = min(write_store, best(store_write, 1))
+        # Alternated, so both reads see the same page-cache and machine state
+        # (timing one after the other favoured whichever ran second).
+        read_npy = read_store = float("inf")
+        for _ in range(options.repeat):
+            read_npy = min(read_npy, best(lambda: np.load(npy), 1))
+            read_store = min(read_store, best(lambda: produce(-1), 1))
+        mapped = checkpoint(directory=root / "cache", ignore_code=["array"], mmap_mode="r")(
+            produce.__wrapped__
+        )
+        open_mapped = best(lambda: mapped(-1), options.repeat)
+        assert np.array_equal(mapped(-1)[:1000], array[:1000])
         assert np.array_equal(produce(-1), array)
     gb = array.nbytes / 1e9
     rows = [
@@ -82,13 +94,18 @@ def main() -> None:
             read_store,
             f"{read_npy / read_store:.2f}x",
         ),
+        (
+            "checkpointing hit with mmap_mode='r' (open, lazy read)",
+            open_mapped,
+            f"{read_npy / open_mapped:.0f}x",
+        ),
     ]
     print(f"{array.nbytes / (1 << 30):.2f} GiB float64, best of {options.repeat}, "
           f"{os.cpu_count()} CPUs\n")  # fmt: skip
     print("| operation | seconds | GB/s | vs baseline (target >= 0.9x) |")
     print("|---|---:|---:|---:|")
     for name, seconds, ratio in rows:
-        print(f"| {name} | {seconds:.3f} | {gb / seconds:.2f} | {ratio} |")
+        print(f"| {name} | {seconds:.4f} | {gb / seconds:.2f} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,18 @@ class TestLoad:
         _save(store, payload=payload)
         assert payload == store.load(FID, KEY)
 
+    @pytest.mark.parametrize("where", [0, 4 << 20, -1])
+    def test_large_payload_damage_is_detected(self, tmp_path, where):
+        """Large entries are hashed chunk by chunk while read: a flip anywhere fails."""
+        store = Store(tmp_path)
+        payload = bytes(range(256)) * (5 * 4096 + 3)
+        path = _save(store, payload=payload)
+        data = bytearray(path.read_bytes())
+        data[40 + where if where >= 0 else where] ^= 0x01
+        path.write_bytes(bytes(data))
+        with pytest.raises(CorruptEntryError, match="checksum"):
+            store.load(FID, KEY)
+
     @settings(
         suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50
     )

@@ -78,12 +78,14 @@ from ._serializers import (
     Serializer,
 )
 from ._settings import (
+    RAW_ENVIRON,
     OnError,
     caching_disabled,
     check_ignore,
     check_lock_timeout,
     check_on_error,
     check_pickle_protocol,
+    defaults,
     refresh_requested,
     resolve_directory,
     resolve_hmac_key,
@@ -517,6 +519,7 @@ class Checkpointed(Generic[P, R]):
                 importlib.import_module("asyncio.coroutines"), "_is_coroutine", None
             )
         self._stores: dict[tuple[Any, bytes | None, bool], Store] = {}
+        self._stores_by_setting: dict[tuple[Any, ...], Store] = {}
         self._module = getattr(func, "__module__", None) or ""
         self._qualname = getattr(func, "__qualname__", None) or ""
 
@@ -720,9 +723,31 @@ class Checkpointed(Generic[P, R]):
         refresh = self._refresh
         if refresh is True or (refresh is not False and bool(refresh())):
             return True
+        if RAW_ENVIRON is not None and b"CHECKPOINTING_REFRESH" not in RAW_ENVIRON:
+            return False  # the hit path: one dict lookup
         return refresh_requested(self._module, self._qualname)
 
     def _store(self) -> Store:
+        """The store a call uses now (memoized on the settings that choose it)."""
+        if RAW_ENVIRON is None:
+            return self._resolve_store()
+        # The hit path: the raw values of the variables and the default that
+        # decide the store, read without decoding (~0.2 µs instead of ~0.7 µs).
+        memo = (
+            RAW_ENVIRON.get(b"CHECKPOINTING_DIR"),
+            RAW_ENVIRON.get(b"CHECKPOINTING_HMAC_KEY"),
+            RAW_ENVIRON.get(b"CHECKPOINTING_TRUST_DIRECTORY"),
+            defaults.get("cache.filesystem.directory"),
+        )
+        store = self._stores_by_setting.get(memo)
+        if store is None:
+            store = self._resolve_store()
+            if len(self._stores_by_setting) > 64:
+                self._stores_by_setting.clear()
+            self._stores_by_setting[memo] = store
+        return store
+
+    def _resolve_store(self) -> Store:
         directory = self._directory
         resolved: Any = (
             resolve_directory(directory)
@@ -836,14 +861,16 @@ class Checkpointed(Generic[P, R]):
 
         With *lazy*, the stored "value" is a :class:`LazyResult` on the entry.
         """
-        if caching_disabled():
+        if (
+            RAW_ENVIRON is None or b"CHECKPOINTING_DISABLE" in RAW_ENVIRON
+        ) and caching_disabled():
             return None, MISSING, None
-        policy = resolve_on_error(self._on_error)
         try:
             plan = self._plan(args, kwargs)
         except ConfigurationError:
             raise  # key= made an unusable name: the user's to fix, never silent
         except TypeError as err:
+            policy = resolve_on_error(self._on_error)
             if isinstance(err, CheckpointingError) or self._arguments_fit(args, kwargs):
                 # Not the caller's mistake: a failure of ours, under the policy.
                 self._internal_failure(policy, err, "cannot build the key")
@@ -852,7 +879,9 @@ class Checkpointed(Generic[P, R]):
             # exactly the error a plain call would.
             return None, MISSING, None
         except Exception as err:  # noqa: BLE001 - the one policy point
-            self._internal_failure(policy, err, "cannot build the key")
+            self._internal_failure(
+                resolve_on_error(self._on_error), err, "cannot build the key"
+            )
             return None, MISSING, None
         if force:
             return plan, MISSING, None
@@ -874,31 +903,31 @@ class Checkpointed(Generic[P, R]):
                 )
                 if value is MISSING:
                     return plan, MISSING, None
-        except UntrustedDirectoryError as err:
-            # Never load from (or write to) a directory others could plant in.
-            self._internal_failure(policy, err, "the cache directory is not trusted")
-            return None, MISSING, None
-        except (CorruptEntryError, SerializationError) as err:
-            # Damaged, swapped, or written by an incompatible library version:
-            # never an exception to the caller; move it aside and recompute.
-            return plan, MISSING, self._unreadable(plan, policy, err)
         except CheckpointingError as err:
-            # The file could not be read at all (permissions, I/O error): an
-            # internal failure like any other; the entry itself stays in place.
-            self._internal_failure(
-                policy,
-                err,
-                "cannot read the stored result; recomputing",
-                CacheReadWarning,
-            )
-            return (
-                plan,
-                MISSING,
-                Explanation("miss", UNREADABLE, (), plan.key, plan.key),
-            )
+            return self._read_failure(plan, err)
         plan.store.record_hit(plan.function_id)
         logger.debug("hit %s key=%s", self._function_id, plan.key)
         return plan, value, None
+
+    def _read_failure(
+        self, plan: _Plan, err: CheckpointingError
+    ) -> tuple[_Plan | None, Any, Explanation | None]:
+        """The outcome of a stored result that could not be read (never raised)."""
+        policy = resolve_on_error(self._on_error)
+        if isinstance(err, UntrustedDirectoryError):
+            # Never load from (or write to) a directory others could plant in.
+            self._internal_failure(policy, err, "the cache directory is not trusted")
+            return None, MISSING, None
+        if isinstance(err, (CorruptEntryError, SerializationError)):
+            # Damaged, swapped, or written by an incompatible library version:
+            # never an exception to the caller; move it aside and recompute.
+            return plan, MISSING, self._unreadable(plan, policy, err)
+        # The file could not be read at all (permissions, I/O error): an
+        # internal failure like any other; the entry itself stays in place.
+        self._internal_failure(
+            policy, err, "cannot read the stored result; recomputing", CacheReadWarning
+        )
+        return plan, MISSING, Explanation("miss", UNREADABLE, (), plan.key, plan.key)
 
     def _handle(
         self,

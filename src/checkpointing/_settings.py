@@ -21,6 +21,7 @@ from ._errors import ConfigurationError
 __all__ = [
     "DIRECTORY_ENV",
     "DISABLE_ENV",
+    "RAW_ENVIRON",
     "REFRESH_ENV",
     "OnError",
     "caching_disabled",
@@ -159,6 +160,11 @@ def check_ignore(
 # by every ``os.environ[...] = ...``, monkeypatch.setenv included), which a
 # plain dict lookup reads in ~40 ns. Elsewhere, fall back to os.environ.get.
 _RAW_ENVIRON: Final = getattr(os.environ, "_data", None) if os.name == "posix" else None
+#: The raw environment mapping (bytes -> bytes) when it is a plain dict
+#: (CPython on POSIX), else ``None``: the decorator's hit path reads it directly.
+RAW_ENVIRON: Final[dict[bytes, bytes] | None] = (
+    _RAW_ENVIRON if isinstance(_RAW_ENVIRON, dict) else None
+)
 _ENCODED_NAMES: dict[str, bytes] = {}
 
 

@@ -172,13 +172,22 @@ _RECENT_MAX_BYTES: Final = 64 * 1024
 _ACCESS_RESOLUTION: Final = 3600.0
 
 
-def _read_file(path: str) -> tuple[bytes | memoryview, os.stat_result]:
+#: Large entries are read and checksummed in chunks of this many bytes: each
+#: chunk is hashed while it is still in the CPU cache, so the checksum costs
+#: no second pass over main memory (about 15% of a 1 GiB hit).
+_HASH_CHUNK: Final = 4 << 20
+
+
+def _read_file(path: str) -> tuple[bytes | memoryview, os.stat_result, int | None]:
     """
-    Read a whole file with the fewest system calls; return it and its status.
+    Read a whole file with the fewest system calls; return it, its status, a checksum.
 
     ``os.open`` + ``os.read`` is about twice as fast as ``open().read()`` for
     the small files of a cache hit; large files are read into one
-    preallocated buffer (no intermediate copies).
+    preallocated buffer (no intermediate copies), and when they start with an
+    entry header the xxh3-64 of the payload it announces is computed chunk by
+    chunk during the read (returned third; ``None`` for small files, which
+    :meth:`Store._verify` hashes itself).
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
@@ -188,7 +197,7 @@ def _read_file(path: str) -> tuple[bytes | memoryview, os.stat_result]:
             data = os.read(fd, size + 1)
             # Entries are replaced, never rewritten in place, so a short read is
             # a damaged file (the checksum says so) and a long one a grown file.
-            return (data + _read_rest(fd) if len(data) > size else data), status
+            return (data + _read_rest(fd) if len(data) > size else data), status, None
         # Anonymous memory: zero pages come from the kernel on first touch,
         # where bytearray(size) would first write a GB of zeros itself.
         # MAP_PRIVATE: shared anonymous memory is shmem, which gets no huge pages.
@@ -200,17 +209,29 @@ def _read_file(path: str) -> tuple[bytes | memoryview, os.stat_result]:
             with contextlib.suppress(OSError):
                 buffer.madvise(mmap.MADV_HUGEPAGE)
         view = memoryview(buffer)
+        hasher = xxhash.xxh3_64()
+        hashed = start = end = 0  # payload bytes [start, end) once the header is in
         with io.FileIO(fd, "r", closefd=False) as file:
             filled = 0
             while filled < size:
-                count = file.readinto(view[filled:])
+                count = file.readinto(view[filled : filled + _HASH_CHUNK])
                 if not count:
                     break
                 filled += count
+                if not end and filled >= _HEADER.size:
+                    magic, _v, _f, _k, length, _c = _HEADER.unpack_from(view)
+                    if magic == _MAGIC:
+                        hashed = start = _HEADER.size
+                        end = start + length
+                if end and hashed < min(filled, end):
+                    stop = min(filled, end)
+                    hasher.update(view[hashed:stop])
+                    hashed = stop
             extra = file.read(1)  # the file grew since fstat: read the rest
         if extra:
-            return bytes(view[:filled]) + extra + _read_rest(fd), status
-        return (view if filled == size else view[:filled]), status
+            return bytes(view[:filled]) + extra + _read_rest(fd), status, None
+        checksum = hasher.intdigest() if end and hashed == end else None
+        return (view if filled == size else view[:filled]), status, checksum
     finally:
         os.close(fd)
 
@@ -464,7 +485,7 @@ class Store:
                     return MISSING  # a named entry of other code or arguments
                 payload = recent[2]
             else:
-                data, status = _read_file(path)
+                data, status, checksum = _read_file(path)
                 payload = None
         except (FileNotFoundError, NotADirectoryError):
             return MISSING
@@ -480,7 +501,7 @@ class Store:
             return payload
         if not self._trusted:
             self._check_trust()  # once per store: before the first entry is decoded
-        stored_key, payload = self._verify(path, name, key, data)
+        stored_key, payload = self._verify(path, name, key, data, computed=checksum)
         if key is not None and stored_key != key:
             return MISSING  # a named entry of other code or arguments
         if payload.nbytes <= _RECENT_MAX_BYTES:
@@ -630,8 +651,12 @@ class Store:
         data: bytes | memoryview | mmap.mmap,
         *,
         checksum: bool = True,
+        computed: int | None = None,
     ) -> tuple[str, memoryview]:
-        """Check an entry's bytes; return ``(stored key, payload view)``."""
+        """Check an entry's bytes; return ``(stored key, payload view)``.
+
+        *computed* is the payload's xxh3-64 if the reader hashed it already.
+        """
         if len(data) < _HEADER.size:
             raise CorruptEntryError(str(path), "truncated entry header")
         magic, version, flags, stored_key, length, expected = _HEADER.unpack_from(data)
@@ -658,7 +683,13 @@ class Store:
         if key is not None and stored != key:
             return stored, memoryview(b"")  # the caller's miss: nothing to check
         payload = memoryview(data)[_HEADER.size : end]
-        if checksum and xxhash.xxh3_64_intdigest(payload) != expected:
+        if (
+            checksum
+            and (
+                computed if computed is not None else xxhash.xxh3_64_intdigest(payload)
+            )
+            != expected
+        ):
             raise CorruptEntryError(str(path), "checksum mismatch")
         if self._hmac_key is not None:
             if not signed:
