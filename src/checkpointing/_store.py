@@ -507,7 +507,10 @@ class Store:
         if payload.nbytes <= _RECENT_MAX_BYTES:
             recent_entries = self._recent
             if len(recent_entries) >= _RECENT_ENTRIES:
-                del recent_entries[next(iter(recent_entries))]  # oldest first
+                # Oldest first; another thread may be evicting too (tiers'
+                # write-back thread loads while callers do): never an error.
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                    del recent_entries[next(iter(recent_entries))]
             identity = (status.st_ino, status.st_mtime_ns, status.st_size)
             recent_entries[path] = (identity, stored_key, payload)
         return payload
