@@ -948,12 +948,26 @@ class Store:
         return payload, total
 
     def _write_atomic_with(
-        self, path: Path, writer: Callable[[BinaryIO], None]
+        self,
+        path: Path,
+        writer: Callable[[BinaryIO], None],
+        *,
+        checksum: bool = True,
     ) -> tuple[int, int]:
-        """Like :meth:`_write_atomic`, the bytes coming from *writer*; return size and xxh3-64."""
+        """
+        Write what *writer* writes to a temp file, then rename it to *path* atomically.
+
+        Readers see the old file or the new one, never a prefix. Returns the
+        size in bytes and, with *checksum*, the xxh3-64 of the written file
+        (read back from the page cache: writers such as ``torch.save`` or
+        pyarrow seek and rewrite, so hashing what passes through ``write()``
+        would not be the file's bytes); ``0`` without.
+        """
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._refuse_symlinks(path.parent)
         self._reclaim_temps(path.parent)
+        # The writer's pid is in the name, so later writers can tell a dead
+        # writer's leftovers from a live writer's file (see _reclaim_temps).
         fd, tmp = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
         )
@@ -963,17 +977,14 @@ class Store:
                 file.flush()
                 if self.fsync:
                     os.fsync(file.fileno())
-            # Checksummed from the written file (in the page cache): writers
-            # such as torch.save or pyarrow seek and rewrite, so hashing what
-            # passes through write() would not be the file's bytes.
-            size = os.stat(tmp).st_size
-            checksum = _file_checksum(tmp)
+                size = os.fstat(file.fileno()).st_size  # writers may seek back
+            digest = _file_checksum(tmp) if checksum else 0
             _replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        return size, checksum
+        return size, digest
 
     def _ensure_root(self) -> None:
         self._check_trust()
@@ -988,26 +999,12 @@ class Store:
         self, path: Path, *chunks: bytes | bytearray | memoryview
     ) -> None:
         """Write *chunks* so readers see the old file or the new one, never a prefix."""
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._refuse_symlinks(path.parent)
-        self._reclaim_temps(path.parent)
-        # The writer's pid is in the name, so later writers can tell a dead
-        # writer's leftovers from a live writer's file (see _reclaim_temps).
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(fd, "wb") as file:
-                for chunk in chunks:
-                    file.write(chunk)
-                if self.fsync:
-                    file.flush()
-                    os.fsync(file.fileno())
-            _replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+
+        def write(file: BinaryIO) -> None:
+            for chunk in chunks:
+                file.write(chunk)
+
+        self._write_atomic_with(path, write, checksum=False)
 
     def _refuse_symlinks(self, directory: Path) -> None:
         """Never write through a symbolic link inside the store (the root may be one)."""
