@@ -460,3 +460,40 @@ class TestRenamedLocals:
         """Where a rename cannot be proven harmless, it counts as an edit (safe side)."""
         (before, after), _ = fingerprints(source, edited)
         assert ["source"] == changed(before, after)
+
+
+def test_set_literal_constant_is_stable_across_hash_seeds(tmp_path):
+    """A frozenset constant's repr order follows the hash seed; the key must not."""
+    import os
+    import subprocess
+    import sys
+
+    module = tmp_path / "setlit.py"
+    module.write_text(
+        "from checkpointing import checkpoint\n"
+        f"@checkpoint(directory={str(tmp_path / 'cache')!r})\n"
+        "def f(word):\n"
+        '    return word in {"to", "be", "or", "not", "that", "is"}\n',
+        encoding="utf-8",
+    )
+    # The live code comes from a .pyc compiled under another seed than the
+    # source text re-compiled for the check: that is when the order differs.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    keys = set()
+    for seed in range(12):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-W",
+                "error",
+                "-c",
+                "import setlit; print(setlit.f.key('be'))",
+            ],
+            cwd=tmp_path,
+            env={**env, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        keys.add(done.stdout.strip())
+    assert 1 == len(keys)
