@@ -227,3 +227,32 @@ class TestMmapMode:
     def test_writing_modes_refused(self, mode):
         with pytest.raises(ConfigurationError, match="mmap_mode"):
             checkpoint(mmap_mode=mode)(lambda: 1)  # type: ignore[call-overload]
+
+
+class TestMmapModeVerifiesWhatItDoesNotMap:
+    def test_pickled_result_without_arrays_is_fully_verified(self, tmp_path):
+        calls = CallLog()
+
+        @checkpoint(directory=tmp_path, mmap_mode="r")
+        def make():
+            calls.append(1)
+            return {"label": "original"}
+
+        make()
+        entry = next(tmp_path.rglob("*.ckpt"))
+        data = entry.read_bytes().replace(b"original", b"ORIGINAL")
+        entry.write_bytes(data)
+        with pytest.warns(CacheReadWarning, match="checksum"):
+            assert {"label": "original"} == make()
+        assert 2 == len(calls)
+
+    def test_result_files_that_are_not_mapped_are_checksummed(self, tmp_path):
+        @checkpoint(directory=tmp_path, serializer="json", mmap_mode="r")
+        def make():
+            return {"label": "original"}
+
+        make()
+        stored = next(tmp_path.rglob("value.json"))
+        stored.write_text(stored.read_text("utf-8").replace("original", "ORIGINAL"))
+        with pytest.warns(CacheReadWarning, match="checksum"):
+            assert {"label": "original"} == make()

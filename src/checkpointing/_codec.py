@@ -115,7 +115,12 @@ class InlineCodec:
             view = store.load_mapped(
                 function_id, name, key=key, max_age=max_age, writable=mmap_mode == "c"
             )
-            return view if isinstance(view, _Missing) else loads_mapped(view)
+            if isinstance(view, _Missing):
+                return view
+            if self.serializer.can_map(view):  # type: ignore[attr-defined]
+                return loads_mapped(view)
+            # Nothing out of band (or an older frame without a stream checksum):
+            # nothing to gain from mapping, so a normal, fully verified read.
         raw = store.load(function_id, name, max_age=max_age, key=key)
         return raw if isinstance(raw, _Missing) else self.serializer.loads(raw)
 
@@ -206,7 +211,18 @@ class FilesCodec:
             raise SerializationError(
                 self.name, "the entry holds an inline value, not result files"
             )
-        paths = store.outputs(function_id, name, raw, verify=mmap_mode is None)
+        # Mapped files are checked by size only (a checksum would read them);
+        # every other file is verified in full, mmap_mode or not.
+        mapped = (
+            {
+                self.files[output]
+                for output, serializer in self.outputs
+                if getattr(serializer, "load_mmap", None) is not None
+            }
+            if mmap_mode is not None
+            else set()
+        )
+        paths = store.outputs(function_id, name, raw, skip_checksum=mapped)
         values = []
         for output, serializer in self.outputs:
             path = paths.get(self.files[output])

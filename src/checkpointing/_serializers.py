@@ -235,6 +235,14 @@ class CloudpickleSerializer:
         except Exception as err:  # corrupt or incompatible pickle
             raise SerializationError(self.name, f"cannot unpickle: {err}") from err
 
+    def can_map(self, view: memoryview) -> bool:
+        """Whether :meth:`loads_mapped` can decode *view* without reading its buffers.
+
+        Only payloads with out-of-band buffers and a stream checksum (``CKPC``
+        frames) qualify; anything else must be read and verified in full.
+        """
+        return bytes(view[:4]) == _FRAME_MAGIC_SUMMED
+
     def loads_mapped(self, view: memoryview) -> Any:
         """
         Unpickle a payload that lives in a memory map, without reading its buffers.
@@ -251,16 +259,15 @@ class CloudpickleSerializer:
         """
         import xxhash
 
+        if not self.can_map(view):
+            raise SerializationError(
+                self.name, "payload has no checksummed frame: read it in full"
+            )
         try:
-            if bytes(view[:4]) not in (_FRAME_MAGIC, _FRAME_MAGIC_SUMMED):
-                return self.loads(view)  # nothing out of band: a normal read
             stream, buffers = _unframe(view, copy_readonly=False)
-            if bytes(view[:4]) == _FRAME_MAGIC_SUMMED:
-                expected = _FRAME_HEAD_SUMMED.unpack_from(view)[3]
-                if xxhash.xxh3_64_intdigest(stream) != expected:
-                    raise SerializationError(
-                        self.name, "pickle stream checksum mismatch"
-                    )
+            expected = _FRAME_HEAD_SUMMED.unpack_from(view)[3]
+            if xxhash.xxh3_64_intdigest(stream) != expected:
+                raise SerializationError(self.name, "pickle stream checksum mismatch")
             return pickle.loads(stream, buffers=buffers)
         except SerializationError:
             raise

@@ -462,7 +462,13 @@ class TieredStore:
                 served.popitem(last=False)
 
     def outputs(
-        self, function_id: str, name: str, payload: memoryview, *, verify: bool = True
+        self,
+        function_id: str,
+        name: str,
+        payload: memoryview,
+        *,
+        verify: bool = True,
+        skip_checksum: Collection[str] = (),
     ) -> dict[str, str]:
         """
         Return the result files of an entry, checked, from the tier that serves it.
@@ -477,6 +483,7 @@ class TieredStore:
             payload: The entry's payload (from :meth:`load`): its file table.
             verify: Check every file's xxh3-64 checksum (see
                 :meth:`Store.outputs`).
+            skip_checksum: File names checked by size only (memory mapped).
 
         Returns:
             File name (e.g. ``"value.npy"``) to absolute path.
@@ -489,12 +496,20 @@ class TieredStore:
             first = self._served.get((function_id, name), 0)
         others = [tier for i, tier in enumerate(self.tiers) if i != first]
         try:
-            return self.tiers[first].outputs(function_id, name, payload, verify=verify)
+            return self.tiers[first].outputs(
+                function_id, name, payload, verify=verify, skip_checksum=skip_checksum
+            )
         except CorruptEntryError as err:
             error = err
         for tier in others:
             with contextlib.suppress(CorruptEntryError):
-                return tier.outputs(function_id, name, payload, verify=verify)
+                return tier.outputs(
+                    function_id,
+                    name,
+                    payload,
+                    verify=verify,
+                    skip_checksum=skip_checksum,
+                )
         raise error
 
     def is_valid(
