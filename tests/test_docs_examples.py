@@ -36,16 +36,6 @@ PAGES: dict[str, tuple[str, ...]] = {
 #: Seconds one page may take.
 TIMEOUT_SECONDS = 120
 
-#: Pages known to fail while they hold a given text: (text, reason). The mark
-#: lifts itself when the text goes, so a fixed page runs (and must pass).
-KNOWN_FAILURES: dict[str, tuple[str, str]] = {
-    "tiers.md": (
-        '```python\n@checkpoint(directory=["/scratch/me/cache", "/shared/lab/cache"])',
-        "docs/tiers.md opens with an illustration tagged python that cannot run "
-        "(no import of checkpoint, paths under /scratch): tag it ```text",
-    ),
-}
-
 #: A fenced code block: opening fence (any indent, 3+ backticks, a tag), body,
 #: and the closing fence with the same indent and backticks.
 _FENCE = re.compile(
@@ -88,19 +78,6 @@ def page_script(page: str, text: str) -> str:
     return "\n".join(parts)
 
 
-def _page_params() -> list[object]:
-    """One parameter per page, marked xfail while a known failure is in it."""
-    params = []
-    for page in sorted(PAGES):
-        marks = []
-        known = KNOWN_FAILURES.get(page)
-        path = DOCS / page
-        if known and path.exists() and known[0] in path.read_text("utf-8"):
-            marks.append(pytest.mark.xfail(strict=True, reason=known[1]))
-        params.append(pytest.param(page, marks=marks))
-    return params
-
-
 def test_code_blocks_finds_tagged_and_indented_fences():
     """The block parser sees tags, line numbers and indented fences."""
     text = (
@@ -129,7 +106,7 @@ def test_every_fence_has_a_tag(page):
     assert untagged == [], f"docs/{page}: untagged code fences at lines {untagged}"
 
 
-@pytest.mark.parametrize("page", _page_params())
+@pytest.mark.parametrize("page", sorted(PAGES))
 def test_page_examples_run(page, tmp_path):
     """The page's python blocks run, in order, in one fresh interpreter."""
     path = DOCS / page

@@ -124,6 +124,27 @@ class InlineCodec:
         raw = store.load(function_id, name, max_age=max_age, key=key)
         return raw if isinstance(raw, _Missing) else self.serializer.loads(raw)
 
+    def exists(
+        self,
+        store: Store,
+        function_id: str,
+        name: str,
+        *,
+        key: str,
+        max_age: float | None,
+    ) -> bool:
+        """Whether an entry is there, from its header alone (for lazy handles).
+
+        The payload is not read: a lazy hit must not read a large result;
+        ``LazyResult.load()`` verifies it in full. With an HMAC key the whole
+        entry is verified here (see :meth:`Store.load_mapped`).
+
+        Raises:
+            CorruptEntryError: If the header does not match the file.
+        """
+        view = store.load_mapped(function_id, name, key=key, max_age=max_age)
+        return not isinstance(view, _Missing)
+
     def prepare(
         self, value: Any
     ) -> tuple[list[Any], list[tuple[str, Callable[[BinaryIO], None]]], dict[str, str]]:
@@ -232,6 +253,26 @@ class FilesCodec:
                 )
             values.append(_load_file(serializer, path, mmap_mode))
         return values[0] if self.single else tuple(values)
+
+    def exists(
+        self,
+        store: Store,
+        function_id: str,
+        name: str,
+        *,
+        key: str,
+        max_age: float | None,
+    ) -> bool:
+        """Whether an entry is there: its file table verified, its files by size.
+
+        Raises:
+            CorruptEntryError: If the table or a file's size does not match.
+        """
+        raw = store.load(function_id, name, max_age=max_age, key=key)
+        if isinstance(raw, _Missing):
+            return False
+        store.outputs(function_id, name, raw, skip_checksum=set(self.files.values()))
+        return True
 
     def prepare(
         self, value: Any

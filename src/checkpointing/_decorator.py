@@ -887,8 +887,12 @@ class Checkpointed(Generic[P, R]):
             return plan, MISSING, None
         try:
             if lazy:
-                if not plan.store.is_valid(
-                    plan.function_id, plan.name, max_age=self._max_age, key=plan.key
+                if not plan.codec.exists(
+                    plan.store,
+                    plan.function_id,
+                    plan.name,
+                    key=plan.key,
+                    max_age=self._max_age,
                 ):
                     return plan, MISSING, None
                 value: Any = self._handle(plan, mmap_mode, args, kwargs)
@@ -1097,8 +1101,12 @@ class Checkpointed(Generic[P, R]):
         # our first look and taking the lock (one failed open on a real miss).
         try:
             if lazy:
-                if not plan.store.is_valid(
-                    plan.function_id, plan.name, max_age=self._max_age, key=plan.key
+                if not plan.codec.exists(
+                    plan.store,
+                    plan.function_id,
+                    plan.name,
+                    key=plan.key,
+                    max_age=self._max_age,
                 ):
                     return MISSING
                 return self._handle(plan, mmap_mode, args, kwargs)

@@ -139,7 +139,8 @@ class LazyResult(Generic[R]):
                 the handle cannot recompute it: a handle unpickled in another
                 process only knows where the entry was. Call the function
                 again. In the process that created the handle, a missing or
-                damaged entry is recomputed (with a warning), as a call would.
+                damaged entry is recomputed (as ``fn.rerun`` would: without a
+                warning, and the new result overwrites the entry).
         """
         with self._lock:
             if not isinstance(self._value, _Missing):

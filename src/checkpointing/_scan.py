@@ -43,7 +43,8 @@ class EntryRecord:
         size_bytes: Bytes of the stored result (entry payload or result files).
         serializer: Format of the result (``"pickle"``, ``"numpy"``, ...).
         outputs: Output name to file name, for results stored as files.
-        cause: Why it was computed (``"new arguments"``, ``"code changed"``...).
+        cause: Why it was computed, as ``inspect`` words it (``"first call"``,
+            ``"code changed"``, ``"arguments changed"``, ``"forced rerun"``...).
         path: The entry file (``.ckpt``).
     """
 
