@@ -86,14 +86,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="store-scaling-", dir=".") as tmp:
         base = Path(tmp)
         hits = {}
-        for label, siblings in (("10", 9), (f"{options.entries:,}", options.entries - 1)):
+        for label, siblings in (
+            ("10", 9),
+            (f"{options.entries:,}", options.entries - 1),
+        ):
             root = base / f"cache-{siblings}"
             increment = make_function(root)
             increment(3)
             key = increment.key(3)
             function_dir = root / increment._function_id
             populate(function_dir, key, siblings)
-            entries = sum(1 for name in os.listdir(function_dir) if name.endswith(".ckpt"))
+            entries = sum(
+                1 for path in function_dir.iterdir() if path.suffix == ".ckpt"
+            )
             hits[label] = (
                 entries,
                 median_us(lambda f=increment: f(3), options.repeat),

@@ -178,3 +178,24 @@ class TestSymlinks:
         root.symlink_to(target)
         _save(Store(root))
         assert b"value" == Store(root).load(FID, KEY)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_every_directory_created_by_a_miss_is_owner_only(tmp_path):
+    """Root, function directory, locks and result-file folders: 0700; tag written."""
+    import stat
+
+    from checkpointing import checkpoint
+
+    root = tmp_path / "new" / "cache"
+
+    @checkpoint(directory=root, serializer="text")
+    def f():
+        return "x"
+
+    f()
+    assert (root / "CACHEDIR.TAG").is_file()
+    directories = [root, *(p for p in root.rglob("*") if p.is_dir())]
+    assert len(directories) >= 4  # root, function, .files, .locks/...
+    for directory in directories:
+        assert 0o700 == stat.S_IMODE(directory.stat().st_mode), directory

@@ -282,7 +282,7 @@ class TestSave:
             _save(store)
         assert store.manifest(FID, KEY) is None
         assert [] == store.manifests(FID)
-        assert [f"{FID}/{KEY}.ckpt"] == _files(tmp_path)
+        assert ["CACHEDIR.TAG", f"{FID}/{KEY}.ckpt"] == _files(tmp_path)
 
     def test_root_below_a_file(self, tmp_path):
         """Saving under a regular file raises StoreError."""

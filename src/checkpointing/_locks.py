@@ -8,9 +8,9 @@ Hits never lock, and different keys never wait on each other.
 The locks are ``filelock.FileLock`` objects (``flock(2)`` on POSIX,
 ``LockFileEx`` on Windows): the operating system releases them when the
 holding process dies, however it dies, so a crashed computation never blocks
-anyone. They live in ``<cache>/.locks/<function_id>/<key>.lock``; filelock
-removes each file on release without racing a waiter (it re-checks the inode
-after locking). On file systems without working ``flock`` (some NFS setups)
+anyone. They live in ``<cache>/.locks/<function_id>/<key>.lock``; the files (empty)
+stay after release and are reused by the next miss of the same key (what
+filelock does on POSIX; removing them would race a waiter). On file systems without working ``flock`` (some NFS setups)
 filelock falls back to existence-based soft locks, whose files a killed holder
 leaves behind; the wait is bounded by the timeout either way.
 """
@@ -26,6 +26,27 @@ from typing import Any, Final, final
 __all__ = ["KeyLock"]
 
 _POLL_SECONDS: Final = 0.05
+
+
+def make_private_dirs(path: str | os.PathLike[str]) -> None:
+    """
+    Create *path* and its missing parents, each owner-only (mode ``0o700``).
+
+    ``os.makedirs(mode=...)`` applies the mode to the last directory only
+    (Python 3.7+); the cache root and function directories created on the
+    way must not be readable or writable by others either.
+    """
+    missing = []
+    current = os.fspath(path)
+    while not os.path.isdir(current):  # noqa: PTH112
+        missing.append(current)
+        parent = os.path.dirname(current)  # noqa: PTH120
+        if parent == current:
+            break
+        current = parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(directory, 0o700)  # noqa: PTH102
 
 
 @final
@@ -56,7 +77,7 @@ class KeyLock:
     def _make(self) -> Any:
         from filelock import FileLock  # only misses pay for importing filelock
 
-        os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)  # noqa: PTH103, PTH120
+        make_private_dirs(os.path.dirname(self.path))  # noqa: PTH120
         # thread_local=False: one KeyLock object is used by one caller only;
         # each caller opens its own descriptor, so threads exclude each other.
         return FileLock(self.path, thread_local=False)

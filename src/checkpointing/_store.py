@@ -54,6 +54,7 @@ import xxhash
 
 from . import _catalog
 from ._errors import CorruptEntryError, StoreError, UntrustedDirectoryError
+from ._locks import make_private_dirs
 from ._manifest import FORMAT_VERSION, Manifest
 
 __all__ = ["FILE_TABLE_MAGIC", "MISSING", "Store", "is_hex_key"]
@@ -389,6 +390,7 @@ class Store:
         self._checked: set[str] = set()  # keys already validated (hot path)
         self._prefixes: dict[str, str] = {}  # function_id -> "<root>/<function_id>/"
         self._reclaimed: set[str] = set()  # directories swept of dead writers' temps
+        self._root_ready = False  # root created and tagged (see _ensure_root)
         self._last_eviction = -float("inf")  # time.monotonic() of the last evict_if_due
         # Verified payloads of small entries read recently, by path, with the
         # (inode, mtime_ns, size) they were read at: see load().
@@ -974,7 +976,7 @@ class Store:
         pyarrow seek and rewrite, so hashing what passes through ``write()``
         would not be the file's bytes); ``0`` without.
         """
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         self._refuse_symlinks(path.parent)
         self._reclaim_temps(path.parent)
         # The writer's pid is in the name, so later writers can tell a dead
@@ -998,13 +1000,16 @@ class Store:
         return size, digest
 
     def _ensure_root(self) -> None:
+        """Create the root owner-only and tag it as a cache (once per store)."""
         self._check_trust()
-        if self.root.is_dir():
+        if self._root_ready:
             return
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(self.root)
+        # Also when the root exists already: a lock may have created it.
         tag = self.root / "CACHEDIR.TAG"
         if not tag.exists():
             self._write_atomic(tag, _CACHEDIR_TAG)
+        self._root_ready = True
 
     def _write_atomic(
         self, path: Path, *chunks: bytes | bytearray | memoryview
