@@ -184,6 +184,8 @@ HOSTILE = [
     "nul\0byte",
     "new\nline",
     "x" * 151,
+    "名" * 70,  # 70 characters, 210 bytes in UTF-8
+    "lone\udcff",
     "con:",
     'quote"',
     "pipe|",
@@ -220,6 +222,17 @@ class TestHostileNames:
 
         with pytest.raises(ConfigurationError):
             f(name)
+
+    def test_key_function_error_is_a_configuration_error(self, tmp_path):
+        def namer(args, kwargs):
+            return args[5]
+
+        @checkpoint(directory=tmp_path, key=namer)
+        def f(x):
+            return x
+
+        with pytest.raises(ConfigurationError, match="key= function raised IndexError"):
+            f(1)
 
     def test_non_str_from_callable_refused(self, tmp_path):
         @checkpoint(directory=tmp_path, key=lambda args, kwargs: 42)

@@ -139,6 +139,9 @@ KeySpec = (
 #: characters Windows forbids in file names, so a cache directory stays portable.
 _FORBIDDEN_NAME_CHARS: Final = frozenset('/\\\0<>:"|?*')
 _MAX_NAME_LENGTH: Final = 150
+#: File names are limited to 255 bytes; the store adds suffixes and temp-file
+#: parts (``.<name>.ckpt.<pid>.<random>.tmp``) to an entry's name.
+_MAX_NAME_BYTES: Final = 200
 
 
 def check_entry_name(name: object, function_id: str) -> str:
@@ -151,16 +154,26 @@ def check_entry_name(name: object, function_id: str) -> str:
 
     Raises:
         ConfigurationError: If *name* is not a ``str``, is empty or longer
-            than 150 characters, contains a path separator, NUL, a control
-            character or one of ``<>:"|?*``, starts with ``.`` (hidden and
+            than 150 characters or 200 UTF-8 bytes, contains a lone
+            surrogate, a path separator, NUL, a control character or one of
+            ``<>:"|?*``, starts with ``.`` (hidden and
             internal files) or ends with ``.`` or a space (Windows drops
             them), or is 32 hex characters (the form of a hashed key).
     """
     problem = None
     if not isinstance(name, str):
         problem = f"is a {type(name).__qualname__}, not a str"
-    elif not name or len(name) > _MAX_NAME_LENGTH:
-        problem = f"must have 1 to {_MAX_NAME_LENGTH} characters"
+    elif (
+        not name
+        or len(name) > _MAX_NAME_LENGTH
+        or len(name.encode("utf-8", "replace")) > _MAX_NAME_BYTES
+    ):
+        problem = (
+            f"must have 1 to {_MAX_NAME_LENGTH} characters "
+            f"and at most {_MAX_NAME_BYTES} bytes in UTF-8"
+        )
+    elif any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        problem = "contains a lone surrogate (not valid UTF-8)"
     elif set(name) & _FORBIDDEN_NAME_CHARS or any(ord(c) < 32 for c in name):
         problem = 'contains a path separator, NUL, a control character or <>:"|?*'
     elif name.startswith("."):
@@ -833,7 +846,13 @@ class Checkpointed(Generic[P, R]):
             bound.apply_defaults()
             name = _expand_template(spec, args, bound.arguments, self._function_id)
         else:
-            name = cast(Callable[..., Any], spec)(args, kwargs)
+            try:
+                name = cast(Callable[..., Any], spec)(args, kwargs)
+            except Exception as err:  # the user's key function: say so, clearly
+                raise ConfigurationError(
+                    f"{self._function_id}: the key= function raised "
+                    f"{type(err).__name__}: {err}"
+                ) from err
         return check_entry_name(name, self._function_id)
 
     def _explain_miss(self, plan: _Plan) -> Explanation:

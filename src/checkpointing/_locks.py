@@ -8,11 +8,12 @@ Hits never lock, and different keys never wait on each other.
 The locks are ``filelock.FileLock`` objects (``flock(2)`` on POSIX,
 ``LockFileEx`` on Windows): the operating system releases them when the
 holding process dies, however it dies, so a crashed computation never blocks
-anyone. They live in ``<cache>/.locks/<function_id>/<key>.lock``; the files (empty)
-stay after release and are reused by the next miss of the same key (what
-filelock does on POSIX; removing them would race a waiter). On file systems without working ``flock`` (some NFS setups)
-filelock falls back to existence-based soft locks, whose files a killed holder
-leaves behind; the wait is bounded by the timeout either way.
+anyone. They live in ``<cache>/.locks/<function_id>/<key>.lock``; the files
+(empty) stay after release and are reused by the next miss of the same key
+(what filelock does on POSIX; removing them would race a waiter). On file
+systems without working ``flock`` (some NFS setups) filelock falls back to
+existence-based soft locks, whose files a killed holder leaves behind; the
+wait is bounded by the timeout either way.
 """
 
 from __future__ import annotations
