@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Final, final
 
 from ._errors import ConfigurationError, SerializationError
 from ._serializers import BytesSerializer, Serializer
-from ._store import FILE_TABLE_MAGIC, Store, _Missing
+from ._store import FILE_TABLE_MAGIC, MISSING, Store, _Missing
 
 __all__ = [
     "SINGLE_OUTPUT",
@@ -110,8 +110,9 @@ class InlineCodec:
         mmap_mode: str | None,
     ) -> Any:
         """Return the stored value, or :data:`MISSING`; corrupt entries raise."""
-        loads_mapped = getattr(self.serializer, "loads_mapped", None)
-        if mmap_mode is not None and loads_mapped is not None:
+        if mmap_mode is not None and (
+            loads_mapped := getattr(self.serializer, "loads_mapped", None)
+        ):
             view = store.load_mapped(
                 function_id, name, key=key, max_age=max_age, writable=mmap_mode == "c"
             )
@@ -122,7 +123,7 @@ class InlineCodec:
             # Nothing out of band (or an older frame without a stream checksum):
             # nothing to gain from mapping, so a normal, fully verified read.
         raw = store.load(function_id, name, max_age=max_age, key=key)
-        return raw if isinstance(raw, _Missing) else self.serializer.loads(raw)
+        return raw if raw is MISSING else self.serializer.loads(raw)  # type: ignore[arg-type]
 
     def exists(
         self,

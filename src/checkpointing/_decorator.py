@@ -72,6 +72,7 @@ from ._lazy import LazyResult
 from ._locks import KeyLock
 from ._manifest import FORMAT_VERSION, ArgumentRecord, ComponentRecord, Manifest
 from ._serializers import (
+    DEFAULT_PICKLE_PROTOCOL,
     BytesSerializer,
     CloudpickleSerializer,
     CompressedSerializer,
@@ -91,7 +92,6 @@ from ._settings import (
     resolve_hmac_key,
     resolve_lock_timeout,
     resolve_on_error,
-    resolve_pickle_protocol,
     resolve_trust_directory,
 )
 from ._store import MISSING, Store, is_hex_key
@@ -545,7 +545,16 @@ class Checkpointed(Generic[P, R]):
 
         With ``lazy=True`` the return value is a :class:`LazyResult` instead.
         """
-        force = self._refresh_requested()
+        # _refresh_requested() inlined for the hit path: usually two checks.
+        refresh = self._refresh
+        force = (
+            refresh is True
+            or (refresh is not False and bool(refresh()))
+            or (
+                (RAW_ENVIRON is None or b"CHECKPOINTING_REFRESH" in RAW_ENVIRON)
+                and refresh_requested(self._module, self._qualname)
+            )
+        )
         if self._is_async:
             return cast(
                 R,
@@ -800,7 +809,9 @@ class Checkpointed(Generic[P, R]):
         fixed = self._fixed_codec
         if fixed is not None:
             return fixed
-        protocol = resolve_pickle_protocol(self._protocol)
+        protocol = self._protocol
+        if protocol is None:  # resolve_pickle_protocol, inlined for the hit path
+            protocol = defaults.get("cache.pickle_protocol", DEFAULT_PICKLE_PROTOCOL)
         codec = self._inline_codecs.get(protocol)
         if codec is None:
             base: BytesSerializer = _cloudpickle_serializer(protocol)

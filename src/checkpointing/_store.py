@@ -335,13 +335,15 @@ class Eviction(NamedTuple):
     why: str
 
 
-# Hits counted but not yet appended to a catalog: (root, function_id) -> count.
-_pending_hits: dict[tuple[str, str], int] = {}
+# Stores holding hits counted but not yet appended to a catalog (Store._hits);
+# kept alive until exit so that no count is lost (a few stores per process).
+_stores_with_hits: set[Store] = set()
 _HIT_FLUSH: Final = 1000
 _hit_flush_registered: list[bool] = []
 
 
-def _register_hit_flush() -> None:
+def _register_hits(store: Store) -> None:
+    _stores_with_hits.add(store)
     if not _hit_flush_registered:
         import atexit
 
@@ -351,10 +353,11 @@ def _register_hit_flush() -> None:
 
 def _flush_hits() -> None:
     """Append every pending hit count to its catalog (at exit); never raises."""
-    for (root, function_id), count in list(_pending_hits.items()):
-        if count:
-            _catalog.record_hits(root, function_id, count)
-    _pending_hits.clear()
+    for store in list(_stores_with_hits):
+        for function_id, count in list(store._hits.items()):
+            if count:
+                _catalog.record_hits(store._root_text, function_id, count)
+        store._hits.clear()
 
 
 @final
@@ -391,6 +394,7 @@ class Store:
         self._prefixes: dict[str, str] = {}  # function_id -> "<root>/<function_id>/"
         self._reclaimed: set[str] = set()  # directories swept of dead writers' temps
         self._root_ready = False  # root created and tagged (see _ensure_root)
+        self._hits: dict[str, int] = {}  # function_id -> hits not yet in the catalog
         self._last_eviction = -float("inf")  # time.monotonic() of the last evict_if_due
         # Verified payloads of small entries read recently, by path, with the
         # (inode, mtime_ns, size) they were read at: see load().
@@ -727,14 +731,14 @@ class Store:
         the process exits (``atexit``) or every :data:`_HIT_FLUSH` hits, so a
         hit costs a dictionary update. Hits of killed processes are not counted.
         """
-        marker = (self._root_text, function_id)
-        count = _pending_hits.get(marker, 0) + 1
+        hits = self._hits
+        count = hits.get(function_id, 0) + 1
         if count >= _HIT_FLUSH:
             _catalog.record_hits(self._root_text, function_id, count)
             count = 0
-        elif not _pending_hits:
-            _register_hit_flush()
-        _pending_hits[marker] = count
+        elif not hits:
+            _register_hits(self)
+        hits[function_id] = count
 
     def is_valid(
         self,
