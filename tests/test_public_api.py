@@ -29,7 +29,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_locks": frozenset(),
     "_fingerprint": frozenset({"_errors", "_digest"}),
     "_catalog": frozenset({"_errors", "_manifest"}),
-    "_store": frozenset({"_errors", "_manifest", "_catalog", "_locks"}),
+    "_store": frozenset({"_errors", "_manifest", "_catalog", "_locks", "_settings"}),
     "_tiers": frozenset({"_errors", "_manifest", "_store"}),
     "_explain": frozenset({"_errors", "_manifest"}),
     "_codec": frozenset({"_errors", "_serializers", "_store"}),

@@ -545,16 +545,7 @@ class Checkpointed(Generic[P, R]):
 
         With ``lazy=True`` the return value is a :class:`LazyResult` instead.
         """
-        # _refresh_requested() inlined for the hit path: usually two checks.
-        refresh = self._refresh
-        force = (
-            refresh is True
-            or (refresh is not False and bool(refresh()))
-            or (
-                (RAW_ENVIRON is None or b"CHECKPOINTING_REFRESH" in RAW_ENVIRON)
-                and refresh_requested(self._module, self._qualname)
-            )
-        )
+        force = self._refresh_requested()
         if self._is_async:
             return cast(
                 R,

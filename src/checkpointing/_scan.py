@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._settings import resolve_directory
+from ._settings import function_names, resolve_directory
 from ._store import Store
 
 if TYPE_CHECKING:
@@ -111,9 +111,7 @@ def scan(
             if function is not None and not any(
                 fnmatch.fnmatchcase(candidate, function)
                 for candidate in (
-                    full,
-                    manifest.qualname,
-                    manifest.qualname.rpartition(".")[2],
+                    *function_names(manifest.module, manifest.qualname),
                     function_id,
                 )
             ):

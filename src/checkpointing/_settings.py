@@ -26,6 +26,7 @@ __all__ = [
     "OnError",
     "caching_disabled",
     "defaults",
+    "function_names",
     "refresh_requested",
     "resolve_directory",
     "resolve_on_error",
@@ -245,6 +246,17 @@ def caching_disabled() -> bool:
 _refresh_patterns: dict[str, tuple[str, ...]] = {}
 
 
+def function_names(module: str, qualname: str) -> set[str]:
+    """
+    The names a user may give a function by: ``module.qualname``, ``qualname``,
+    the bare name, and ``module.name`` (for functions nested in others).
+
+    Matched by ``CHECKPOINTING_REFRESH`` and by ``scan(function=...)``.
+    """
+    name = qualname.rpartition(".")[2]
+    return {f"{module}.{qualname}", qualname, name, f"{module}.{name}"}
+
+
 def refresh_requested(module: str, qualname: str) -> bool:
     """
     Whether ``CHECKPOINTING_REFRESH`` names this function (read at each call).
@@ -268,8 +280,7 @@ def refresh_requested(module: str, qualname: str) -> bool:
         _refresh_patterns[raw] = patterns
     import fnmatch
 
-    name = qualname.rpartition(".")[2]
-    candidates = {f"{module}.{qualname}", qualname, name, f"{module}.{name}"}
+    candidates = function_names(module, qualname)
     for pattern in patterns:
         if pattern in ("all", "*") or pattern in candidates:
             return True

@@ -56,6 +56,7 @@ from . import _catalog
 from ._errors import CorruptEntryError, StoreError, UntrustedDirectoryError
 from ._locks import make_private_dirs
 from ._manifest import FORMAT_VERSION, Manifest
+from ._settings import resolve_hmac_key
 
 __all__ = ["FILE_TABLE_MAGIC", "MISSING", "Store", "is_hex_key"]
 
@@ -272,12 +273,11 @@ def _parse_table(path: str, payload: bytes | memoryview) -> list[dict[str, Any]]
 
 
 def _rebuild_store(root: str, fsync: bool, trust_directory: bool) -> Store:  # noqa: FBT001
-    key = os.environ.get("CHECKPOINTING_HMAC_KEY") or None
     return Store(
         root,
         fsync=fsync,
         trust_directory=trust_directory,
-        hmac_key=key.encode("utf-8") if key else None,
+        hmac_key=resolve_hmac_key(None),
     )
 
 
