@@ -28,11 +28,23 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(autouse=True)
 def _isolated_cache_dir(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Path]:
-    """Point ``CHECKPOINTING_DIR`` at a fresh directory; reset ``defaults`` afterwards."""
+    """
+    Point ``CHECKPOINTING_DIR`` at a fresh directory; reset ``defaults`` afterwards.
+
+    Tests marked ``first_user`` opt out: they get no ``CHECKPOINTING_*``
+    variable at all, so they meet the default directory as a user does (an
+    absolute directory set here once hid a bug that broke every default store).
+    """
     path = tmp_path_factory.mktemp("autouse-cache")
-    monkeypatch.setenv("CHECKPOINTING_DIR", str(path))
+    if request.node.get_closest_marker("first_user") is not None:
+        for name in [n for n in os.environ if n.startswith("CHECKPOINTING_")]:
+            monkeypatch.delenv(name)
+    else:
+        monkeypatch.setenv("CHECKPOINTING_DIR", str(path))
     yield path
     checkpointing.defaults.reset()
 

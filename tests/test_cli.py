@@ -11,9 +11,11 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -346,6 +348,63 @@ class TestInspect:
             f"checkpointing: error: no cache directory at {tmp_path / 'nope'}\n" == err
         )
 
+    def test_missing_default_directory_is_absolute(self, capsys, tmp_path, monkeypatch):
+        """The missing default ./.checkpointing is named by its absolute path, with a hint."""
+        monkeypatch.delenv("CHECKPOINTING_DIR")
+        monkeypatch.chdir(tmp_path)
+        code, out, err = _run(capsys, "inspect")
+        assert 1 == code
+        assert "" == out
+        assert (
+            f"checkpointing: error: no cache directory at {tmp_path / '.checkpointing'} "
+            "(the default: ./.checkpointing in the working directory; run this from "
+            "the directory your program ran in, or give --dir DIRECTORY or set "
+            "CHECKPOINTING_DIR)\n"
+        ) == err
+
+    @pytest.mark.parametrize("command", ["list", "verify", "clear"])
+    def test_missing_relative_directory_is_absolute(
+        self, capsys, tmp_path, monkeypatch, command
+    ):
+        """A relative --dir that does not exist is named by its absolute path."""
+        monkeypatch.chdir(tmp_path)
+        code, _, err = _run(capsys, command, "--dir", "cache")
+        assert 1 == code
+        assert (
+            f"checkpointing: error: no cache directory at {tmp_path / 'cache'}\n" == err
+        )
+
+    def test_missing_environment_directory(self, capsys, tmp_path, monkeypatch):
+        """A relative CHECKPOINTING_DIR that does not exist is named absolutely, and blamed."""
+        monkeypatch.setenv("CHECKPOINTING_DIR", "nope")
+        monkeypatch.chdir(tmp_path)
+        code, _, err = _run(capsys, "list")
+        assert 1 == code
+        assert (
+            f"checkpointing: error: no cache directory at {tmp_path / 'nope'} "
+            "(from $CHECKPOINTING_DIR)\n"
+        ) == err
+
+    def test_relative_directory_shown_absolute(self, capsys, tmp_path, monkeypatch):
+        """The summary and its JSON name a relative cache directory absolutely."""
+        monkeypatch.delenv("CHECKPOINTING_DIR")
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / ".checkpointing").mkdir()
+        code, out, _ = _run(capsys, "inspect")
+        assert 0 == code
+        assert f"cache directory: {tmp_path / '.checkpointing'}\n(no entries)\n" == out
+        _, out, _ = _run(capsys, "inspect", "--json")
+        assert str(tmp_path / ".checkpointing") == json.loads(out)["directory"]
+
+    def test_unknown_target_hint_repeats_dir(self, capsys, cache, monkeypatch):
+        """The hint after an unknown target is a command that works: with the --dir given."""
+        directory, _ = cache
+        monkeypatch.setattr(sys, "argv", ["checkpointing"])
+        _, _, err = _run(capsys, "list", "--dir", str(directory), "nosuchfunc")
+        assert err.endswith(f"; 'checkpointing inspect --dir {directory}' lists them\n")
+        _, _, err = _run(capsys, "list", "nosuchfunc")  # from $CHECKPOINTING_DIR
+        assert err.endswith("; 'checkpointing inspect' lists them\n")
+
     def test_missing_blob(self, capsys, cache):
         """A source diff whose kept sources were deleted says so."""
         directory, name = cache
@@ -660,6 +719,13 @@ class TestList:
         assert [(key, 0)] == [(r["key"], r["format_version"]) for r in unreadable]
         assert unreadable[0]["error"].startswith("written by an older format version")
 
+    def test_empty_cache(self, capsys, tmp_path):
+        """An empty cache directory says so instead of printing a bare header."""
+        code, out, _ = _run(capsys, "list", "--dir", str(tmp_path))
+        assert (0, "(no entries)\n") == (code, out)
+        _, out, _ = _run(capsys, "list", "--dir", str(tmp_path), "--json")
+        assert [] == json.loads(out)
+
 
 class TestShow:
     def test_show(self, capsys, cache):
@@ -827,16 +893,86 @@ class TestPrune:
         assert {"size"} == {entry["why"] for entry in data["entries"]}
 
     def test_dry_run(self, capsys, cache):
-        """--dry-run only says what would go."""
+        """--dry-run lists each entry that would go, with size, age and rule; deletes none."""
         directory, name = cache
-        self._ages(directory, name)
+        keys = self._ages(directory, name)
+        before = sorted(directory.glob("*/*.ckpt")) + sorted(directory.glob("*/*.json"))
+        assert 8 == len(before)
         code, out, _ = _run(
             capsys, "prune", "--dir", str(directory), "--older-than", "1w", "--dry-run"
         )
         assert 0 == code
-        assert out.startswith("would delete 3 entries (")
-        assert out.rstrip().endswith("would remain")
+        header, *rows, total = out.splitlines()
+        assert re.fullmatch(r"FUNCTION +KEY +SIZE +AGE +WHY", header)
+        pattern = rf"{name}\.area +([0-9a-f]{{32}}) +\d+\.\d KiB +(\d+)d +older than 7d"
+        found = [re.fullmatch(pattern, row) for row in rows]
+        assert all(found), rows
+        assert dict(zip(keys, ("30", "20", "10"), strict=True)) == {
+            m[1]: m[2] for m in found if m
+        }
+        assert re.fullmatch(
+            r"would delete 3 entries \(\d+\.\d KiB\); 1 readable entry "
+            r"\(\d+\.\d KiB\) would remain",
+            total,
+        )
+        assert before == sorted(directory.glob("*/*.ckpt")) + sorted(
+            directory.glob("*/*.json")
+        )
+
+    def test_dry_run_max_size_and_unreadable(self, capsys, cache):
+        """--dry-run names the rule of each entry: size limit or unreadable."""
+        directory, name = cache
+        self._ages(directory, name)
+        key = _older_format_entry(directory, f"{name}.perimeter")
+        code, out, _ = _run(
+            capsys, "prune", "--dir", str(directory), "--max-size", "4K",
+            "--unreadable", "--dry-run",
+        )  # fmt: skip
+        assert 0 == code
+        _, first, *rows, total = out.splitlines()
+        assert re.fullmatch(
+            rf"{name}\.perimeter +{key} +\d+ B +\S+ +unreadable manifest", first
+        )
+        assert rows
+        assert all(
+            re.search(r" least recently used beyond 4\.0 KiB$", row) for row in rows
+        )
+        assert total.startswith(f"would delete {1 + len(rows)} entries (")
+        assert (directory / f"{name}.perimeter" / f"{key}.json").exists()
         assert 3 == len(Store(directory).manifests(f"{name}.area"))
+
+    def test_dry_run_nothing_to_delete(self, capsys, cache):
+        """A dry run that finds nothing prints the total line alone."""
+        directory, _ = cache
+        _, out, _ = _run(
+            capsys, "prune", "--dir", str(directory), "--older-than", "1w", "--dry-run"
+        )
+        assert out.startswith("would delete 0 entries (0 B); 4 readable entries (")
+
+    def test_dry_run_json(self, capsys, cache):
+        """--json lists each entry with its rule, size and write time."""
+        directory, name = cache
+        keys = self._ages(directory, name)
+        _, out, _ = _run(
+            capsys, "prune", "--dir", str(directory), "--older-than", "15d",
+            "--dry-run", "--json",
+        )  # fmt: skip
+        data = json.loads(out)
+        assert (True, 2) == (data["dry_run"], data["deleted"])
+        assert sorted(keys[:2]) == sorted(e["key"] for e in data["entries"])
+        for entry in data["entries"]:
+            assert "older" == entry["why"]
+            assert entry["size_bytes"] > 0
+            assert time.time() - entry["written_at"] > 15 * 86400
+        assert 3 == len(Store(directory).manifests(f"{name}.area"))
+
+    @pytest.mark.parametrize(
+        ("seconds", "text"),
+        [(0.4, "0s"), (45, "45s"), (90, "1.5m"), (5400, "1.5h"), (86400 * 30, "30d")],
+    )
+    def test_age(self, seconds, text):
+        """Ages print in the units --older-than takes."""
+        assert text == cli._age(seconds)
 
     def test_unreadable(self, capsys, cache):
         """--unreadable deletes entries whose manifest cannot be read."""
@@ -1135,12 +1271,120 @@ class TestHelpers:
         assert "most recent computations" not in out
 
 
+class TestGlobalOptions:
+    """--dir, --json and --color go before or after the command."""
+
+    @pytest.mark.parametrize(
+        "argv",
+        [["--dir", "{}", "inspect"], ["inspect", "--dir", "{}"]],
+        ids=["before", "after"],
+    )
+    def test_dir_either_side(self, capsys, cache, monkeypatch, argv):
+        """--dir names the cache before the command as well as after it."""
+        directory, _ = cache
+        monkeypatch.delenv("CHECKPOINTING_DIR")
+        code, out, err = _run(capsys, *(a.format(directory) for a in argv))
+        assert (0, "") == (code, err)
+        assert f"cache directory: {directory}" == out.splitlines()[0]
+
+    def test_dir_after_command_wins(self, capsys, cache, tmp_path):
+        """Given on both sides, the --dir after the command wins."""
+        directory, _ = cache
+        missing = tmp_path / "nope"
+        code, out, _ = _run(
+            capsys, "--dir", str(missing), "inspect", "--dir", str(directory)
+        )
+        assert 0 == code
+        assert f"cache directory: {directory}" == out.splitlines()[0]
+        code, _, err = _run(
+            capsys, "--dir", str(directory), "inspect", "--dir", str(missing)
+        )
+        assert 1 == code
+        assert f"checkpointing: error: no cache directory at {missing}\n" == err
+
+    def test_dir_before_every_command(self, capsys, cache):
+        """Every command reads a --dir given before it."""
+        directory, name = cache
+        for argv in (
+            ["list"],
+            ["graph", "perimeter"],
+            ["verify"],
+            ["prune", "--older-than", "1w", "--dry-run"],
+            ["clear", "perimeter"],
+        ):
+            code, _, err = _run(capsys, "--dir", str(directory), *argv)
+            assert (0, "") == (code, err), argv
+        assert [f"{name}.area"] == Store(directory).function_ids()
+
+    def test_json_and_color_before_command(self, capsys, cache):
+        """--json and --color before the command apply to it; after it, they win."""
+        code, out, _ = _run(capsys, "--json", "--color", "never", "list")
+        assert 0 == code
+        assert 4 == len(json.loads(out))
+        code, out, _ = _run(capsys, "--color", "always", "list", "--color", "never")
+        assert 0 == code
+        assert "\x1b[" not in out
+
+    def test_help_says_where_options_go(self, capsys):
+        """The main help documents both places and which one wins."""
+        with pytest.raises(SystemExit):
+            main(["--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        assert "[--dir DIRECTORY] [--json]" in out
+        assert (
+            "--dir, --json and --color go before or after the command; given in both "
+            "places, the one after the command wins." in out
+        )
+
+
+class TestProg:
+    """Usage lines name the program the way the user ran it."""
+
+    @pytest.mark.parametrize(
+        ("argv0", "prog"),
+        [
+            ("/venv/bin/checkpointing", "checkpointing"),
+            (
+                str(Path(cli.__file__).with_name("__main__.py")),
+                "python -m checkpointing",
+            ),
+            ("C:/venv/Scripts/checkpointing.exe", "checkpointing.exe"),
+            ("-c", "checkpointing"),
+            ("", "checkpointing"),
+        ],
+    )
+    def test_prog(self, capsys, monkeypatch, argv0, prog):
+        """The console script, ``python -m`` and ``python -c`` each get their name."""
+        monkeypatch.setattr(sys, "argv", [argv0])
+        with pytest.raises(SystemExit) as info:
+            main(["--help"])
+        assert 0 == info.value.code
+        assert capsys.readouterr().out.startswith(f"usage: {prog} [-h]")
+        with pytest.raises(SystemExit):
+            main(["inspect", "--help"])
+        assert capsys.readouterr().out.startswith(f"usage: {prog} inspect [-h]")
+
+    def test_prog_in_hints(self, capsys, cache, monkeypatch):
+        """Hints that name a command use the program's name."""
+        monkeypatch.setattr(
+            sys, "argv", [str(Path(cli.__file__).with_name("__main__.py"))]
+        )
+        _, _, err = _run(capsys, "inspect", "nosuchfunc")
+        assert err.endswith("; 'python -m checkpointing inspect' lists them\n")
+
+    def test_no_argv(self, monkeypatch):
+        """An interpreter without sys.argv (embedded) still gets a name."""
+        monkeypatch.setattr(sys, "argv", [])
+        assert "checkpointing" == cli._prog()
+
+
 class TestUsage:
-    def test_no_command(self, capsys):
+    def test_no_command(self, capsys, monkeypatch):
         """Without a command, help is printed and the exit code is 2."""
+        monkeypatch.setattr(sys, "argv", ["checkpointing"])
         code, out, _ = _run(capsys)
         assert 2 == code
-        assert "usage: python -m checkpointing" in out
+        assert out.startswith("usage: checkpointing [-h]")
 
     def test_unknown_command(self, capsys):
         """An unknown command is a usage error: argparse exits with 2."""
@@ -1174,6 +1418,43 @@ def test_python_m_checkpointing(cache):
     assert 0 == completed.returncode, completed.stderr
     assert f"cache directory: {directory}" == completed.stdout.splitlines()[0]
     assert f"{name}.area" in completed.stdout
+    helped = subprocess.run(
+        [sys.executable, "-m", "checkpointing", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert 0 == helped.returncode, helped.stderr
+    assert helped.stdout.startswith("usage: python -m checkpointing [-h]")
+
+
+def test_console_script(cache, tmp_path):
+    """The installed ``checkpointing`` script takes --dir before the command and names itself."""
+    directory, name = cache
+    script = shutil.which("checkpointing", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the checkpointing console script is not installed")
+    completed = subprocess.run(
+        [script, "--dir", str(directory), "inspect"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert 0 == completed.returncode, completed.stderr
+    assert f"cache directory: {directory}" == completed.stdout.splitlines()[0]
+    assert f"{name}.area" in completed.stdout
+    helped = subprocess.run(
+        [script, "inspect", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert 0 == helped.returncode, helped.stderr
+    assert helped.stdout.startswith("usage: checkpointing inspect [-h]")
 
 
 class TestHitCounts:

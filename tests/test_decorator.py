@@ -349,6 +349,51 @@ class TestMethods:
         """A bound checkpointed method shows the method's docstring."""
         assert "Multiply x by the factor." == Scaler(2).scale.__doc__
 
+    @pytest.mark.parametrize("checkpoint_outside", [True, False])
+    def test_classmethod_in_either_order(self, checkpoint_outside):
+        """@checkpoint above or below @classmethod: cached per class and arguments."""
+        calls = []
+
+        def body(cls, x):
+            calls.append((cls.__name__, x))
+            return cls.factor * x
+
+        cached = checkpoint(ignore_code=["calls"])  # the log is not an input
+        method = (
+            cached(classmethod(body))
+            if checkpoint_outside
+            else classmethod(cached(body))
+        )
+        Base = type("Base", (), {"factor": 2, "times": method, "__module__": __name__})
+        Derived = type("Derived", (Base,), {"factor": 5, "__module__": __name__})
+        assert isinstance(Base.__dict__["times"], classmethod)
+        assert 6 == Base.times(3)
+        assert 6 == Base.times(3)
+        assert 6 == Base().times(3)
+        assert 15 == Derived.times(3)
+        assert [("Base", 3), ("Derived", 3)] == calls
+
+    @pytest.mark.parametrize("checkpoint_outside", [True, False])
+    def test_staticmethod_in_either_order(self, checkpoint_outside):
+        """@checkpoint above or below @staticmethod: a cached plain function."""
+        calls = []
+
+        def body(x):
+            calls.append(x)
+            return x + 1
+
+        cached = checkpoint(ignore_code=["calls"])
+        method = (
+            cached(staticmethod(body))
+            if checkpoint_outside
+            else staticmethod(cached(body))
+        )
+        Holder = type("Holder", (), {"plus_one": method, "__module__": __name__})
+        assert isinstance(Holder.__dict__["plus_one"], staticmethod)
+        assert 2 == Holder.plus_one(1)
+        assert 2 == Holder().plus_one(1)
+        assert [1] == calls
+
 
 class TestWrapperMetadata:
     def test_functools_wraps_attributes(self):
@@ -417,6 +462,61 @@ class TestPickling:
         assert restored.key(2) == restored.key(2, verbose=True)
         assert restored.is_cached(2)
         assert 6 == restored(2)
+
+    @pytest.mark.parametrize("filename", ["<dynamic-code>", "<string>"])
+    def test_key_independent_of_code_file_name(self, tmp_path, filename):
+        """
+        A function rebuilt with another ``co_filename`` keeps its key.
+
+        cloudpickle >= 3.1.3 rebuilds by-value functions with
+        ``co_filename="<dynamic-code>"``; the module's file (``__file__`` in the
+        function's globals) is read instead, whatever cloudpickle is installed.
+        """
+        import types
+
+        def local(x):
+            return x * 3
+
+        moved = types.FunctionType(
+            local.__code__.replace(co_filename=filename),
+            local.__globals__,
+            local.__name__,
+            local.__defaults__,
+            local.__closure__,
+        )
+        moved.__qualname__ = local.__qualname__
+        directory = tmp_path / "own"
+        assert checkpoint(directory=directory)(local).key(2) == checkpoint(
+            directory=directory
+        )(moved).key(2)
+
+    def test_moved_code_is_checked_against_the_module_file(self, tmp_path):
+        """The module's file is used only if it compiles to the very same code."""
+        import types
+
+        def local(x):
+            return x * 3
+
+        def other(x):
+            return x * 4
+
+        # Code of `other` posing as `local` in a rebuilt function: the file's
+        # `local` does not match it, so the key must differ (bytecode identity).
+        moved = types.FunctionType(
+            other.__code__.replace(
+                co_filename="<dynamic-code>",
+                co_name="local",
+                co_qualname=local.__code__.co_qualname,
+            ),
+            local.__globals__,
+            "local",
+        )
+        moved.__qualname__ = local.__qualname__
+        directory = tmp_path / "own"
+        # Silently: code without a file of its own (exec'd dataclass methods)
+        # need not match its module's file; the bytecode identifies it exactly.
+        moved_key = checkpoint(directory=directory)(moved).key(2)
+        assert checkpoint(directory=directory)(local).key(2) != moved_key
 
 
 class TestOnError:

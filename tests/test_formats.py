@@ -36,6 +36,8 @@ from checkpointing import (
     ConfigurationError,
     SerializationError,
     Serializer,
+    StoreWriteWarning,
+    checkpoint,
 )
 from checkpointing._formats import (
     CallableSerializer,
@@ -1247,6 +1249,306 @@ class TestCallableSerializer(FormatContract):
         options = {"pickler": np.save, "unpickler": np.load} | arguments
         with pytest.raises(ConfigurationError, match=fragment):
             CallableSerializer(**options)
+
+
+def write_lines(lines, file):
+    """The pickler of ediblepickle's example: one str per line."""
+    for line in lines:
+        file.write(str(line))
+        file.write("\n")
+
+
+def read_lines(file):
+    """The matching unpickler: the lines, as str."""
+    return file.read().split("\n")[:-1]
+
+
+class TestTextCallableSerializer(FormatContract):
+    """The file serializer contract, for a pair of functions in text mode."""
+
+    name = "callable-text:tests.test_formats.write_lines/tests.test_formats.read_lines"
+    suffix = ".csv"
+
+    def make(self):
+        return CallableSerializer(write_lines, read_lines, suffix=".csv", mode="text")
+
+    def sample(self):
+        return ["-100", "béta", "", "naïve,ß"]
+
+    def unserializable(self):
+        return ["ok", "\udcff"]  # a lone surrogate: no UTF-8 for it
+
+
+class TestCallableSerializerModes:
+    """``mode=`` / ``pickler_mode=``: binary or text files for a pickler pair."""
+
+    def test_binary_is_the_default(self):
+        """Without mode=, the functions get binary files and the name is unchanged."""
+        serializer = CallableSerializer(np.save, np.load)
+        assert "binary" == serializer.mode
+        assert "callable:numpy.save/numpy.load" == serializer.name
+
+    def test_text_mode_is_another_format(self):
+        """A text pair has another name (hence another key) and is not equal."""
+        binary = CallableSerializer(write_lines, read_lines)
+        text = CallableSerializer(write_lines, read_lines, mode="text")
+        assert "callable-text:" + binary.name.removeprefix("callable:") == text.name
+        assert binary != text
+        assert "mode='text'" in repr(text)
+
+    def test_explicit_name_is_kept_in_text_mode(self):
+        """A name passed by the user is recorded as given."""
+        assert (
+            "lines-v1" == CallableSerializer(print, input, "", "lines-v1", "text").name
+        )
+
+    def test_text_is_utf8_with_newlines_as_written(self, tmp_path):
+        """The bytes on disk are the pickler's str in UTF-8, newlines untranslated."""
+        serializer = CallableSerializer(
+            lambda value, file: file.write(value), lambda file: file.read(), mode="text"
+        )
+        value = "é\r\nline\rlast\n"
+        path = write(serializer, value, tmp_path / "value")
+        assert value.encode("utf-8") == path.read_bytes()
+        assert value == read(serializer, path)
+
+    def test_text_functions_get_text_files(self, tmp_path):
+        """Both functions get a text file: print() works, iteration yields str."""
+
+        def pickler(rows, file):
+            for row in rows:
+                print(*row, sep=",", file=file)
+
+        def unpickler(file):
+            assert isinstance(file, io.TextIOBase)
+            return [line.rstrip("\n").split(",") for line in file]
+
+        serializer = CallableSerializer(pickler, unpickler, mode="text")
+        rows = [["a", "1"], ["b", "2"]]
+        assert rows == round_trip(serializer, rows, tmp_path)
+        assert b"a,1\nb,2\n" == (tmp_path / "value").read_bytes()
+
+    def test_binary_functions_get_binary_files(self, tmp_path):
+        """In binary mode the functions get the file itself, as before."""
+        seen = []
+
+        def pickler(value, file):
+            seen.append(file)
+            file.write(value)
+
+        serializer = CallableSerializer(pickler, lambda file: file.read())
+        with (tmp_path / "value").open("wb") as file:
+            serializer.dump(b"\x00\xff", file)
+            assert [file] == seen
+        assert b"\x00\xff" == read(serializer, tmp_path / "value")
+
+    @pytest.mark.parametrize("fail", [False, True], ids=["written", "failed"])
+    def test_text_view_never_closes_the_file(self, fail, tmp_path):
+        """The store's file stays open (to flush, fsync and rename it), even on failure."""
+
+        def pickler(value, file):
+            file.write(value)
+            if fail:
+                raise RuntimeError("disk on fire")
+
+        serializer = CallableSerializer(pickler, lambda file: file.read(), mode="text")
+        with (tmp_path / "value").open("wb") as file:
+            if fail:
+                with pytest.raises(SerializationError, match="disk on fire"):
+                    serializer.dump("partial", file)
+            else:
+                serializer.dump("done", file)
+            assert not file.closed
+            file.write(b"!")  # still usable by the store
+        if not fail:
+            assert b"done!" == (tmp_path / "value").read_bytes()
+
+    def test_text_view_after_a_pickler_closed_it(self, tmp_path):
+        """A pickler that closes its file fails the write; nothing else breaks."""
+
+        def pickler(value, file):
+            file.write(value)
+            file.close()
+
+        serializer = CallableSerializer(pickler, lambda file: file.read(), mode="text")
+        with (
+            (tmp_path / "value").open("wb") as file,
+            pytest.raises(SerializationError, match="closed file"),
+        ):
+            serializer.dump("x", file)
+
+    def test_seed_pickler_in_binary_mode_says_what_to_do(self, tmp_path):
+        """ediblepickle's str pickler in a binary file: the error names pickler_mode."""
+        serializer = CallableSerializer(write_lines, read_lines)
+        with pytest.raises(SerializationError) as info:
+            write(serializer, range(3), tmp_path / "value")
+        assert "pass pickler_mode='text'" in str(info.value)
+        assert isinstance(info.value.__cause__, TypeError)
+
+    def test_seed_unpickler_in_binary_mode_says_what_to_do(self, tmp_path):
+        """A str unpickler given a binary file: the error names pickler_mode too."""
+        path = tmp_path / "value"
+        path.write_bytes(b"1\n2\n")
+
+        def seed_unpickler(file):
+            return file.read().split("\n")
+
+        with pytest.raises(SerializationError, match="pass pickler_mode='text'"):
+            read(CallableSerializer(write_lines, seed_unpickler), path)
+
+    def test_bytes_pickler_in_text_mode_says_what_to_do(self, tmp_path):
+        """pickle.dump in a text file: the error says to leave the mode binary."""
+        serializer = CallableSerializer(pickle.dump, pickle.load, mode="text")
+        with pytest.raises(SerializationError, match="leave pickler_mode at 'binary'"):
+            write(serializer, [1], tmp_path / "value")
+
+    def test_other_errors_get_no_hint(self, tmp_path):
+        """Failures unrelated to str and bytes are reported without a mode hint."""
+        serializer = CallableSerializer(write_lines, read_lines, mode="text")
+        with pytest.raises(SerializationError) as info:
+            write(serializer, None, tmp_path / "value")  # not iterable
+        assert "pickler_mode" not in str(info.value)
+
+    @pytest.mark.parametrize(
+        ("error", "hinted"),
+        [
+            (TypeError("a bytes-like object is required, not 'str'"), True),
+            (TypeError("write() argument must be str, not bytes"), True),
+            (TypeError("can't concat str to bytes"), True),
+            (TypeError('can only concatenate str (not "bytes") to str'), True),
+            (ValueError("iterator should return strings, not bytes"), True),
+            (TypeError("cannot use a string pattern on a bytes-like object"), True),
+            # open(file) in a pickler that wanted a path: not a mode problem
+            (
+                TypeError(
+                    "expected str, bytes or os.PathLike object, not BufferedWriter"
+                ),
+                False,
+            ),
+            (TypeError("write() argument must be str, not int"), False),
+            (TypeError("a bytes-like object is required, not 'list'"), False),
+        ],
+    )
+    def test_hint_only_when_str_met_bytes(self, tmp_path, error, hinted):
+        """The hint follows the builtins' str/bytes messages, and nothing else."""
+
+        def pickler(value, file):
+            raise error
+
+        with pytest.raises(SerializationError) as info:
+            write(CallableSerializer(pickler, read_lines), 1, tmp_path / "value")
+        assert hinted == ("pass pickler_mode='text'" in str(info.value))
+
+    def test_text_mode_refuses_a_file_that_is_not_utf8(self, tmp_path):
+        """Reading bytes that are not UTF-8 in text mode is a SerializationError."""
+        path = tmp_path / "value"
+        path.write_bytes(b"\xff\xfe\x00")
+        serializer = CallableSerializer(write_lines, read_lines, mode="text")
+        with pytest.raises(SerializationError, match="UnicodeDecodeError"):
+            read(serializer, path)
+
+    def test_bad_mode(self):
+        """Only 'binary' and 'text' are modes."""
+        with pytest.raises(ConfigurationError, match="mode must be 'binary' or 'text'"):
+            CallableSerializer(write_lines, read_lines, mode="wt")  # type: ignore[arg-type]
+
+
+class TestPicklerModeOption:
+    """``@checkpoint(pickler_mode=...)``, through the store."""
+
+    def test_seed_example_round_trips(self, tmp_path):
+        """ediblepickle's example, with pickler_mode='text': stored, then a hit."""
+        calls = []
+
+        @checkpoint(
+            directory=tmp_path,
+            pickler=write_lines,
+            unpickler=read_lines,
+            pickler_mode="text",
+            ignore_code=["calls"],
+        )
+        def expensive_computation(m, n, stride=1):
+            calls.append(m)
+            return range(m, n, stride)
+
+        assert range(-4, 4, 2) == expensive_computation(-4, 4, stride=2)
+        assert ["-4", "-2", "0", "2"] == expensive_computation(-4, 4, stride=2)
+        assert [-4] == calls
+        (stored,) = tmp_path.rglob("*.files/value")
+        assert "-4\n-2\n0\n2\n" == stored.read_text("utf-8")
+
+    def test_mode_is_part_of_the_key(self, tmp_path):
+        """Switching the mode never reads a file with the other mode: another key."""
+
+        def make(mode):
+            @checkpoint(
+                directory=tmp_path,
+                pickler=write_lines,
+                unpickler=read_lines,
+                pickler_mode=mode,
+            )
+            def f():
+                return ["a"]
+
+            return f
+
+        assert make("binary").key() != make("text").key()
+
+    def test_a_half_written_file_is_never_read(self, tmp_path):
+        """A text pickler failing midway: result returned, nothing stored or left."""
+        calls = []
+
+        def pickler(lines, file):
+            file.write(lines[0] + "\n")
+            raise ValueError("half way")
+
+        @checkpoint(
+            directory=tmp_path,
+            pickler=pickler,
+            unpickler=read_lines,
+            pickler_mode="text",
+            ignore_code=["calls"],
+        )
+        def f():
+            calls.append(1)
+            return ["first", "second"]
+
+        for expected_calls in (1, 2):
+            with pytest.warns(StoreWriteWarning, match="half way"):
+                assert ["first", "second"] == f()
+            assert expected_calls == len(calls)  # recomputed: nothing was stored
+        assert not f.is_cached()
+        leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert [] == [p for p in leftovers if ".files" in p.parent.name]
+        assert [] == [p for p in leftovers if p.suffix in (".ckpt", ".tmp")]
+
+    def test_seed_pickler_without_the_option_still_returns(self, tmp_path):
+        """Binary mode, str pickler: the value is returned and the warning says why."""
+
+        @checkpoint(directory=tmp_path, pickler=write_lines, unpickler=read_lines)
+        def f():
+            return range(3)
+
+        with pytest.warns(StoreWriteWarning, match="pass pickler_mode='text'"):
+            assert range(3) == f()
+        assert not f.is_cached()
+
+    @pytest.mark.parametrize(
+        ("options", "fragment"),
+        [
+            ({"pickler_mode": "txt"}, "must be 'binary' or 'text', got 'txt'"),
+            (
+                {"pickler_mode": "text", "pickler": None, "unpickler": None},
+                "pass them too",
+            ),
+        ],
+        ids=["unknown", "without-pickler"],
+    )
+    def test_bad_options(self, options, fragment):
+        """A bad pickler_mode= raises ConfigurationError at decoration."""
+        arguments = {"pickler": write_lines, "unpickler": read_lines} | options
+        with pytest.raises(ConfigurationError, match=fragment):
+            checkpoint(**arguments)(lambda: 1)
 
 
 # --------------------------------------------------------------------------

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -41,6 +44,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "__main__": frozenset({"_cli"}),
 }
 #: Exported classes and functions (the rest are instances: MISSING, defaults).
+#: Building the list resolves every lazy name of the package.
 EXPORTED_CODE = [
     name
     for name in checkpointing.__all__
@@ -88,6 +92,32 @@ def _isort_key(name: str) -> tuple[int, str]:
     return (2, name)
 
 
+def _python(code: str, *args: str) -> str:
+    """Run *code* in a fresh interpreter (``-c``); return its standard output."""
+    result = subprocess.run(
+        [sys.executable, *args, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert 0 == result.returncode, result.stderr
+    return result.stdout
+
+
+def _type_checking_imports() -> dict[str, str]:
+    """Public name -> private module, from the ``if TYPE_CHECKING:`` block of __init__."""
+    tree = ast.parse((PACKAGE_DIR / "__init__.py").read_text(encoding="utf-8"))
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for child in node.body:
+                if isinstance(child, ast.ImportFrom) and child.level == 1:
+                    assert child.module is not None
+                    found.update((alias.name, child.module) for alias in child.names)
+    return found
+
+
 class TestAll:
     def test_sorted(self):
         """__all__ is sorted the way ruff's RUF022 (enabled by "RUF") requires."""
@@ -99,6 +129,8 @@ class TestAll:
 
     def test_complete(self):
         """Every public attribute of the package is in __all__, and every name exists."""
+        for name in checkpointing.__all__:
+            getattr(checkpointing, name)  # resolve the lazy names
         public = {
             name
             for name, value in vars(checkpointing).items()
@@ -128,12 +160,106 @@ class TestAll:
         """__version__ is the installed distribution's version."""
         assert importlib.metadata.version("checkpointing") == checkpointing.__version__
 
+    def test_version_without_installed_metadata(self):
+        """From a source tree on sys.path alone, __version__ is "0+unknown", not an error."""
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1]); import checkpointing; "
+            "print(getattr(checkpointing, '__version__', None))"
+        )
+        out = subprocess.run(
+            # -S: no site-packages, so no installed distribution describes it.
+            [sys.executable, "-S", "-c", code, str(PACKAGE_DIR.parent)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        assert "0+unknown\n" == out
+
     def test_unknown_attribute(self):
         """Unknown attributes raise AttributeError naming the module."""
         with pytest.raises(
             AttributeError, match="'checkpointing' has no attribute 'nope'"
         ):
             checkpointing.nope  # noqa: B018
+
+
+class TestLazyImport:
+    """``import checkpointing`` is cheap: names are imported on first access (PEP 562)."""
+
+    def test_import_alone_loads_no_private_module(self):
+        """The package import loads nothing but itself: no _decorator, no cloudpickle."""
+        out = _python(
+            "import json, sys; before = set(sys.modules); import checkpointing; "
+            "print(json.dumps(sorted(set(sys.modules) - before)))"
+        )
+        loaded = json.loads(out)
+        # __future__: every module starts with `from __future__ import annotations`.
+        assert {"checkpointing"} == set(loaded) - {"__future__"}
+        assert "checkpointing._decorator" not in loaded
+        assert "cloudpickle" not in loaded
+        assert "numpy" not in loaded
+
+    def test_every_name_resolves_with_public_module(self):
+        """In a fresh process each name resolves on access, its __module__ public."""
+        out = _python(
+            "import json, checkpointing as c; "
+            "print(json.dumps({n: getattr(getattr(c, n), '__module__', None) "
+            "for n in c.__all__}))"
+        )
+        modules = json.loads(out)
+        assert set(checkpointing.__all__) == set(modules)
+        assert dict.fromkeys(EXPORTED_CODE, "checkpointing") == {
+            name: modules[name] for name in EXPORTED_CODE
+        }
+
+    def test_from_import_publishes_what_it_loaded(self):
+        """`from checkpointing import checkpoint` also publishes the errors it loaded."""
+        out = _python(
+            "import sys; from checkpointing import checkpoint; import checkpointing; "
+            "errors = sys.modules['checkpointing._errors']; "
+            "print(checkpoint.__module__, errors.StoreWriteWarning.__module__, "
+            "'StoreError' in vars(checkpointing), "
+            "'checkpointing._scan' in sys.modules, checkpointing.defaults is not None)"
+        )
+        assert "checkpointing checkpointing True False True" == out.strip()
+
+    def test_concurrent_first_access(self):
+        """Threads resolving names at once all get them (none sees a half-run module)."""
+        out = _python(
+            "import threading, checkpointing as c\n"
+            "errors = []\n"
+            "def get(name):\n"
+            "    try:\n"
+            "        getattr(c, name)\n"
+            "    except Exception as err:\n"
+            "        errors.append(repr(err))\n"
+            "threads = [threading.Thread(target=get, args=(n,)) for n in c.__all__]\n"
+            "for thread in threads:\n"
+            "    thread.start()\n"
+            "for thread in threads:\n"
+            "    thread.join()\n"
+            "print(errors, sorted(c.__all__) == sorted(n for n in vars(c) if n in c.__all__))"
+        )
+        assert "[] True" == out.strip()
+
+    def test_dir_lists_the_public_names(self):
+        """dir() shows the public names before they are imported."""
+        out = _python("import checkpointing; print(dir(checkpointing))")
+        assert repr(sorted(checkpointing.__all__)) == out.strip()
+
+    def test_lazy_table_matches_the_type_checking_imports(self):
+        """What mypy sees (``if TYPE_CHECKING:`` imports) is what runtime imports."""
+        sources = vars(checkpointing)["_SOURCES"]
+        assert _type_checking_imports() == sources
+        assert list(checkpointing.__all__) == list(sources)
+
+    def test_names_come_from_their_modules(self):
+        """Each lazy name is the object its private module defines."""
+        sources = vars(checkpointing)["_SOURCES"]
+        for name, source in sources.items():
+            module = importlib.import_module(f"checkpointing.{source}")
+            assert getattr(module, name) is getattr(checkpointing, name)
 
 
 class TestImportGraph:

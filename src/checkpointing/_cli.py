@@ -1,5 +1,5 @@
 """
-The command-line interface: ``python -m checkpointing <command>``.
+The command line: ``checkpointing <command>`` or ``python -m checkpointing <command>``.
 
 Commands: ``inspect`` (summary, or why the entries of a function were
 computed), ``graph`` (what a fingerprint covers), ``list``, ``show``,
@@ -7,6 +7,10 @@ computed), ``graph`` (what a fingerprint covers), ``list``, ``show``,
 directory alone: this module never imports the user's code. Summaries, lists
 and pruning read the per-function catalogs (``_catalog.py``), so they stay fast
 on caches of 100,000 entries; manifests are read only for what is displayed.
+
+``--dir``, ``--json`` and ``--color`` go before or after the command (after it,
+they win). Messages name the cache directory by its absolute path, and usage
+lines name the program the way it was run.
 
 Output is plain text when standard output is not a terminal, under
 ``NO_COLOR`` or with ``--color never``; otherwise colours and tables come from
@@ -28,7 +32,9 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,11 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 on success, 1 on a handled error; usage errors exit with 2.
     """
-    parser = _parser()
+    parser = _parser(_prog())
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    args.prog = parser.prog
     try:
         return int(args.run(args))
     except CheckpointingError as err:
@@ -83,33 +90,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _prog() -> str:
+    """
+    Name the program as the user ran it, for usage lines and hints.
+
+    Under ``python -m checkpointing``, ``sys.argv[0]`` is the full path of
+    ``checkpointing/__main__.py``; otherwise it is the console script
+    (``checkpointing``, ``checkpointing.exe``) or whatever program calls
+    :func:`main`, named as argparse would name it. ``python -c`` and embedded
+    interpreters leave nothing usable there: then it is ``checkpointing``.
+    """
+    argv0 = sys.argv[0] if sys.argv else ""
+    path = Path(argv0)
+    if path.name == "__main__.py" and path.parent.name == "checkpointing":
+        return "python -m checkpointing"
+    if not path.name or argv0.startswith("-"):
+        return "checkpointing"
+    return path.name
+
+
 # -- parsing ---------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "checkpointing") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m checkpointing",
+        prog=prog,
         description="Inspect and manage a checkpointing cache directory "
         "(never imports your code).",
+        epilog="--dir, --json and --color go before or after the command; "
+        "given in both places, the one after the command wins.",
     )
+    _add_common_options(parser, top_level=True)
     commands = parser.add_subparsers(title="commands")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument(
-            "--dir",
-            dest="directory",
-            default=None,
-            help="cache directory (default: $CHECKPOINTING_DIR or ./.checkpointing)",
-        )
-        sub.add_argument("--json", action="store_true", help="machine-readable output")
-        sub.add_argument(
-            "--color",
-            choices=("auto", "always", "never"),
-            default="auto",
-            help="colours and tables (auto: on a terminal without NO_COLOR, "
-            "if rich is installed)",
-        )
+        _add_common_options(sub, top_level=False)
         sub.set_defaults(parser=sub)
         return sub
 
@@ -208,6 +224,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify_cmd.set_defaults(run=_verify)
     return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """
+    Add ``--dir``, ``--json`` and ``--color`` to the main parser or a command.
+
+    Each is accepted before the command (``checkpointing --dir X inspect``)
+    and after it. argparse parses a command's options into a fresh namespace
+    and copies every attribute over the main parser's, defaults included: the
+    command's copies default to ``SUPPRESS`` (nothing set unless given), so an
+    option given before the command survives, and one given after it wins.
+    """
+    parser.add_argument(
+        "--dir",
+        dest="directory",
+        metavar="DIRECTORY",
+        default=None if top_level else argparse.SUPPRESS,
+        help="cache directory (default: $CHECKPOINTING_DIR, else ./.checkpointing)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="machine-readable output",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto" if top_level else argparse.SUPPRESS,
+        help="colours and tables (auto: on a terminal without NO_COLOR, "
+        "if rich is installed)",
+    )
 
 
 def _count(text: str) -> int:
@@ -462,11 +510,24 @@ def _resolve(args: argparse.Namespace, *, directory_target: bool = False) -> Sto
         and Path(target).is_dir()
     ):
         directory, args.target = target, None
+    source = ""
     if directory is None:
-        directory = os.environ.get("CHECKPOINTING_DIR") or ".checkpointing"
-    path = Path(directory)
+        directory = os.environ.get("CHECKPOINTING_DIR")
+        source = " (from $CHECKPOINTING_DIR)"
+    if not directory:
+        directory = ".checkpointing"
+        source = (
+            " (the default: ./.checkpointing in the working directory; run this "
+            "from the directory your program ran in, or give --dir DIRECTORY "
+            "or set CHECKPOINTING_DIR)"
+        )
+    # Absolute from here on: every message names the directory unambiguously,
+    # whatever the working directory of whoever reads it.
+    path = Path(directory).absolute()
     if not path.is_dir():
-        raise ConfigurationError(f"no cache directory at {path}")
+        raise ConfigurationError(f"no cache directory at {path}{source}")
+    # Hints naming another command repeat the directory if it was given here.
+    args.dir_option = f" --dir {shlex.quote(str(path))}" if source == "" else ""
     return Store(path)
 
 
@@ -495,8 +556,9 @@ class _Selection:
         return self.key_prefix is None or key.startswith(self.key_prefix)
 
 
-def _select(store: Store, target: str | None) -> _Selection:
-    """Resolve *target*: every function, matching functions, or a key prefix."""
+def _select(store: Store, args: argparse.Namespace) -> _Selection:
+    """Resolve ``args.target``: every function, matching functions, or a key prefix."""
+    target = args.target
     ids = store.function_ids()
     if target is None:
         return _Selection(ids)
@@ -514,7 +576,7 @@ def _select(store: Store, target: str | None) -> _Selection:
             return _Selection(hits, prefix)
     raise ConfigurationError(
         f"no function or key matches {target!r} in {store.root}; "
-        "run 'python -m checkpointing inspect' to list them"
+        f"'{args.prog} inspect{args.dir_option}' lists them"
     )
 
 
@@ -564,6 +626,14 @@ def _seconds(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes} min {rest} s"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+def _age(seconds: float) -> str:
+    """Format an age in the units ``--older-than`` takes: ``45s``, ``90m``, ``12h``, ``30d``."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{round(seconds / size, 1):g}{unit}"
+    return f"{seconds:.0f}s"
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -719,7 +789,7 @@ def _inspect(args: argparse.Namespace) -> int:
     store = _resolve(args, directory_target=True)
     if args.target is None:
         return _inspect_summary(store, args)
-    selection = _select(store, args.target)
+    selection = _select(store, args)
     catalogs = _catalogs(store, selection)
     limit = None if args.all else args.limit
     if args.json:
@@ -957,7 +1027,7 @@ def _graph_tree(manifest: Manifest) -> _Node:
 
 def _graph(args: argparse.Namespace) -> int:
     store = _resolve(args)
-    selection = _select(store, args.target)
+    selection = _select(store, args)
     catalogs = [c for c in _catalogs(store, selection) if c.entries]
     if len(catalogs) != 1:
         names = (
@@ -1066,7 +1136,7 @@ def _mermaid(tree: _Node) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     store = _resolve(args)
-    catalogs = _catalogs(store, _select(store, args.target))
+    catalogs = _catalogs(store, _select(store, args))
     if args.json:
         return _print_json([row for c in catalogs for row in _list_rows(c)])
     rows: list[list[Segment]] = []
@@ -1091,9 +1161,11 @@ def _list(args: argparse.Namespace) -> int:
                     ("unreadable", "problem"),
                 ]
             )
-    _output(args).table(
-        ["FUNCTION", "KEY", "SIZE", "CREATED", "CAUSE"], rows, right=(2,)
-    )
+    out = _output(args)
+    if not rows:  # a header alone reads like a failure
+        out.line("(no entries)")
+        return 0
+    out.table(["FUNCTION", "KEY", "SIZE", "CREATED", "CAUSE"], rows, right=(2,))
     return 0
 
 
@@ -1209,7 +1281,7 @@ def _clear(args: argparse.Namespace) -> int:
     if args.target is None:
         count = store.clear()
     else:
-        selection = _select(store, args.target)
+        selection = _select(store, args)
         if selection.key_prefix is None:
             count = sum(store.clear(fid) for fid in selection.function_ids)
         else:
@@ -1230,14 +1302,15 @@ class _Doomed:
     function_id: str
     key: str
     size_bytes: int
-    why: str
+    why: str  # "older", "size" or "unreadable"
+    written_at: float | None  # mtime of the entry file (what --older-than reads)
 
 
 def _prune(args: argparse.Namespace) -> int:
     if args.older_than is None and args.max_size is None and not args.unreadable:
         args.parser.error("prune needs --older-than, --max-size or --unreadable")
     store = _resolve(args)
-    catalogs = _catalogs(store, _select(store, args.target))
+    catalogs = _catalogs(store, _select(store, args))
     doomed: list[_Doomed] = []
     # The same policy as automatic eviction (Store.evict): entries written
     # before the cut-off go first, then the least recently used (access time,
@@ -1249,7 +1322,13 @@ def _prune(args: argparse.Namespace) -> int:
             unreadable.add(u.key)
             if args.unreadable:
                 doomed.append(
-                    _Doomed(c.function_id, u.key, u.manifest_size_bytes, "unreadable")
+                    _Doomed(
+                        c.function_id,
+                        u.key,
+                        u.manifest_size_bytes,
+                        "unreadable",
+                        _written_at(store, c.function_id, u.key),
+                    )
                 )
     if args.older_than is not None or args.max_size is not None:
         # Unreadable entries are --unreadable's business; while they stay,
@@ -1261,9 +1340,14 @@ def _prune(args: argparse.Namespace) -> int:
             function_ids=selected,
             protected=unreadable,  # with --unreadable they are already doomed above
         ):
-            why = "older" if eviction.why == "expired" else "size"
             doomed.append(
-                _Doomed(eviction.function_id, eviction.key, eviction.size_bytes, why)
+                _Doomed(
+                    eviction.function_id,
+                    eviction.key,
+                    eviction.size_bytes,
+                    "older" if eviction.why == "expired" else "size",
+                    _written_at(store, eviction.function_id, eviction.key),
+                )
             )
     gone = {(d.function_id, d.key) for d in doomed}
     kept = [
@@ -1286,18 +1370,55 @@ def _prune(args: argparse.Namespace) -> int:
                 "remaining": len(kept),
                 "remaining_bytes": remaining,
                 "entries": [
-                    {"function_id": d.function_id, "key": d.key, "why": d.why}
+                    {
+                        "function_id": d.function_id,
+                        "key": d.key,
+                        "why": d.why,
+                        "size_bytes": d.size_bytes,
+                        "written_at": d.written_at,
+                    }
                     for d in doomed
                 ],
             }
         )
+    out = _output(args)
+    if args.dry_run and doomed:
+        # A dry run is for deciding: show each entry, in deletion order.
+        now = time.time()
+        why = {
+            "older": f"older than {_age(args.older_than or 0)}",
+            "size": f"least recently used beyond {_size(args.max_size or 0)}",
+            "unreadable": "unreadable manifest",
+        }
+        rows: list[list[Segment]] = [
+            [
+                (d.function_id, "function"),
+                (d.key, "key"),
+                _size(d.size_bytes),
+                "-" if d.written_at is None else _age(max(0.0, now - d.written_at)),
+                why[d.why],
+            ]
+            for d in doomed
+        ]
+        out.table(["FUNCTION", "KEY", "SIZE", "AGE", "WHY"], rows, right=(2, 3))
     verb = "would delete" if args.dry_run else "deleted"
-    _output(args).line(
+    out.line(
         f"{verb} {_plural(len(doomed), 'entry', 'entries')} ({_size(freed)}); "
         f"{_plural(len(kept), 'readable entry', 'readable entries')} ({_size(remaining)}) "
         f"{'would remain' if args.dry_run else 'remain'}"
     )
     return 0
+
+
+def _written_at(store: Store, function_id: str, key: str) -> float | None:
+    """When the entry was written: its entry file's (else its manifest's) mtime."""
+    for path in (
+        store.entry_path(function_id, key),
+        store.manifest_path(function_id, key),
+    ):
+        with contextlib.suppress(OSError):
+            return path.stat().st_mtime
+    return None
 
 
 # -- verify ----------------------------------------------------------------------------
@@ -1313,7 +1434,7 @@ class _Problem:
 
 def _verify(args: argparse.Namespace) -> int:
     store = _resolve(args)
-    selection = _select(store, args.target)
+    selection = _select(store, args)
     work = [
         (
             fid,

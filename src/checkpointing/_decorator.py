@@ -30,6 +30,7 @@ from typing import (
     BinaryIO,
     Final,
     Generic,
+    Literal,
     NamedTuple,
     ParamSpec,
     TypeVar,
@@ -102,6 +103,31 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 logger = logging.getLogger("checkpointing")
+
+
+def _log_event(event: str, function_id: str, key: str, message: str = "") -> None:
+    """
+    Log a cache event: a DEBUG record with public ``checkpoint_*`` attributes.
+
+    *event* is ``"hit"``, ``"miss"`` (the function body runs) or ``"store"``
+    (its result was stored). The attributes are documented API (docs/testing.md)
+    that the pytest plugin's ``checkpoint_calls`` records; the message is for
+    people. Callers test ``logger.isEnabledFor(logging.DEBUG)`` first, so the
+    hit path builds nothing when no one listens.
+    """
+    logger.debug(
+        "%s %s key=%s%s",
+        event,
+        function_id,
+        key,
+        message,
+        extra={
+            "checkpoint_event": event,
+            "checkpoint_function": function_id,
+            "checkpoint_key": key,
+        },
+    )
+
 
 _UNSAFE_PATH_CHARS: Final = re.compile(r"[^A-Za-z0-9_.\-]")
 
@@ -271,12 +297,22 @@ def _fixed_codec(
     unpickler: object,
     outputs: Sequence[str] | None,
     compress: str | None,
+    pickler_mode: object = "binary",
 ) -> ResultCodec | None:
     """The codec fixed at decoration, or ``None`` for the default (pickle, inline)."""
     if (pickler is None) != (unpickler is None):
         raise ConfigurationError(
             f"{where}: pickler= and unpickler= go together (one writes the file, "
             "the other reads it back)"
+        )
+    if pickler_mode not in ("binary", "text"):
+        raise ConfigurationError(
+            f"{where}: pickler_mode= must be 'binary' or 'text', got {pickler_mode!r}"
+        )
+    if pickler_mode != "binary" and pickler is None:
+        raise ConfigurationError(
+            f"{where}: pickler_mode= says how pickler=/unpickler= get their file; "
+            "pass them too"
         )
     if pickler is not None:
         if serializer is not None:
@@ -285,7 +321,11 @@ def _fixed_codec(
             )
         from ._formats import CallableSerializer
 
-        serializer = CallableSerializer(pickler, unpickler)  # type: ignore[arg-type]
+        serializer = CallableSerializer(
+            pickler,  # type: ignore[arg-type]
+            unpickler,  # type: ignore[arg-type]
+            mode=cast(Any, pickler_mode),
+        )
     if serializer is None and outputs is None:
         return None
     from ._formats import resolve_serializer
@@ -392,6 +432,7 @@ class Checkpointed(Generic[P, R]):
         key: KeySpec = None,
         pickler: Callable[[Any, BinaryIO], None] | None = None,
         unpickler: Callable[[BinaryIO], Any] | None = None,
+        pickler_mode: Literal["binary", "text"] = "binary",
         outputs: Sequence[str] | None = None,
         refresh: bool | Callable[[], bool] = False,
         lazy: bool = False,
@@ -425,6 +466,7 @@ class Checkpointed(Generic[P, R]):
             "key": key,
             "pickler": pickler,
             "unpickler": unpickler,
+            "pickler_mode": pickler_mode,
             "outputs": outputs,
             "refresh": refresh,
             "lazy": lazy,
@@ -443,7 +485,7 @@ class Checkpointed(Generic[P, R]):
                     f"{name}: pass either serializer= or cache_pickle_protocol=, not both"
                 )
         self._fixed_codec = _fixed_codec(
-            name, serializer, pickler, unpickler, outputs, compress
+            name, serializer, pickler, unpickler, outputs, compress, pickler_mode
         )
         self._key_spec = _check_key_spec(key, name)
         if not isinstance(refresh, bool) and not callable(refresh):
@@ -819,7 +861,11 @@ class Checkpointed(Generic[P, R]):
         fingerprint = merge_fingerprints(
             self._fingerprint(),
             # Functions, methods and project objects passed as arguments: their code.
-            fingerprint_arguments(values, include_docstrings=self._include_docstrings),
+            fingerprint_arguments(
+                values,
+                include_docstrings=self._include_docstrings,
+                ignore_code=self._ignore_code,
+            ),
         )
         key = xxhash.xxh3_128_hexdigest(
             f"checkpointing/{FORMAT_VERSION}\0{fingerprint.digest}\0"
@@ -931,7 +977,8 @@ class Checkpointed(Generic[P, R]):
         except CheckpointingError as err:
             return self._read_failure(plan, err)
         plan.store.record_hit(plan.function_id)
-        logger.debug("hit %s key=%s", self._function_id, plan.key)
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_event("hit", self._function_id, plan.key)
         return plan, value, None
 
     def _read_failure(
@@ -1027,6 +1074,8 @@ class Checkpointed(Generic[P, R]):
             )
             if stored is not MISSING:
                 return stored
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_event("miss", self._function_id, plan.key)
             start = time.perf_counter()
             result = self._func(*args, **kwargs)
             elapsed = time.perf_counter() - start
@@ -1071,6 +1120,8 @@ class Checkpointed(Generic[P, R]):
             )
             if stored is not MISSING:
                 return stored
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_event("miss", self._function_id, plan.key)
             start = time.perf_counter()
             result = await function(*args, **kwargs)
             elapsed = time.perf_counter() - start
@@ -1130,7 +1181,10 @@ class Checkpointed(Generic[P, R]):
                     max_age=self._max_age,
                 ):
                     return MISSING
-                return self._handle(plan, mmap_mode, args, kwargs)
+                handle = self._handle(plan, mmap_mode, args, kwargs)
+                if logger.isEnabledFor(logging.DEBUG):
+                    _log_event("hit", self._function_id, plan.key, " (after wait)")
+                return handle
             value = plan.codec.read(
                 plan.store,
                 plan.function_id,
@@ -1141,8 +1195,8 @@ class Checkpointed(Generic[P, R]):
             )
         except CheckpointingError:
             return MISSING  # damaged meanwhile: recompute (and overwrite)
-        if value is not MISSING:
-            logger.debug("hit after wait %s key=%s", self._function_id, plan.key)
+        if value is not MISSING and logger.isEnabledFor(logging.DEBUG):
+            _log_event("hit", self._function_id, plan.key, " (after wait)")
         return value
 
     def _save(
@@ -1214,9 +1268,8 @@ class Checkpointed(Generic[P, R]):
                 category=StoreWriteWarning,
             )
             return False
-        logger.debug(
-            "miss %s key=%s: %s", self._function_id, plan.key, reason.summary()
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_event("store", self._function_id, plan.key, f": {reason.summary()}")
         return True
 
     def _warn_name_collision(self, plan: _Plan) -> None:
@@ -1367,6 +1420,7 @@ def checkpoint(
     key: KeySpec = None,
     pickler: Callable[[Any, BinaryIO], None] | None = None,
     unpickler: Callable[[BinaryIO], Any] | None = None,
+    pickler_mode: Literal["binary", "text"] = "binary",
     outputs: Sequence[str] | None = None,
     refresh: bool | Callable[[], bool] = False,
     lazy: bool = False,
@@ -1396,6 +1450,7 @@ def checkpoint(
     key: KeySpec = None,
     pickler: Callable[[Any, BinaryIO], None] | None = None,
     unpickler: Callable[[BinaryIO], Any] | None = None,
+    pickler_mode: Literal["binary", "text"] = "binary",
     outputs: Sequence[str] | None = None,
     refresh: bool | Callable[[], bool] = False,
     lazy: bool = False,
@@ -1480,6 +1535,10 @@ def checkpoint(
             *unpickler*, ``unpickler(file) -> value``. Their code is part of
             the fingerprint.
         unpickler: See *pickler*.
+        pickler_mode: ``"binary"`` (default) or ``"text"``: how the file
+            *pickler* and *unpickler* get is opened. ``"text"`` gives both a
+            UTF-8 text file (newlines as they are), for functions that
+            ``write(str)`` and read ``str``. Part of the key.
         outputs: Names of the elements of a returned tuple, e.g.
             ``("dataset", "metrics")``: each is stored as its own file with
             its own serializer (curifactory style).
@@ -1526,6 +1585,7 @@ def checkpoint(
         "key": key,
         "pickler": pickler,
         "unpickler": unpickler,
+        "pickler_mode": pickler_mode,
         "outputs": outputs,
         "refresh": refresh,
         "lazy": lazy,
@@ -1533,9 +1593,22 @@ def checkpoint(
         "write_back": write_back,
     }
     if func is not None:
-        return Checkpointed(func, **options)
+        return cast(Checkpointed[P, R], _decorated(func, options))
 
     def decorate(f: Callable[P, R]) -> Checkpointed[P, R]:
-        return Checkpointed(f, **options)
+        return cast(Checkpointed[P, R], _decorated(f, options))
 
     return decorate
+
+
+def _decorated(func: Any, options: dict[str, Any]) -> Any:
+    """
+    Wrap *func*; ``classmethod`` and ``staticmethod`` objects are wrapped inside.
+
+    ``@checkpoint`` above ``@classmethod`` is as natural to write as below it:
+    both orders give ``classmethod(Checkpointed(function))``, whose key binds
+    the class like any other first argument.
+    """
+    if isinstance(func, (classmethod, staticmethod)):
+        return type(func)(Checkpointed(func.__func__, **options))
+    return Checkpointed(func, **options)

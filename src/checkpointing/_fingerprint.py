@@ -103,6 +103,10 @@ _SKIPPED_CLASS_ATTRS: Final = frozenset(
         "__annotate_func__",
         "__annotations_cache__",
         "__type_params__",
+        # copyreg caches the slot names of a class on it the first time one of
+        # its instances is pickled (storing a result does): derived from
+        # __slots__, and it must not make the next call in the process a miss.
+        "__slotnames__",
     }
 )
 
@@ -236,7 +240,10 @@ def make_fingerprinter(
 
 
 def fingerprint_arguments(
-    values: Mapping[str, object], *, include_docstrings: bool = True
+    values: Mapping[str, object],
+    *,
+    include_docstrings: bool = True,
+    ignore_code: frozenset[str] = frozenset(),
 ) -> Fingerprint | None:
     """
     Return the fingerprint of the code carried by a call's arguments, if any.
@@ -251,6 +258,9 @@ def fingerprint_arguments(
     Args:
         values: Bound argument values by parameter name.
         include_docstrings: Whether docstrings are components.
+        ignore_code: Names left out of the walk, as for the decorated
+            function (``@checkpoint(ignore_code=...)``): a class passed as an
+            argument reaches the same code, and the same names must stay out.
 
     Returns:
         ``None`` when no argument carries code (the common case, checked with a
@@ -265,7 +275,7 @@ def fingerprint_arguments(
     for root in roots:
         components.update(
             _memoized_object_fingerprint(
-                root, include_docstrings=include_docstrings
+                root, include_docstrings=include_docstrings, ignore_code=ignore_code
             ).components
         )
     return Fingerprint(_components_digest(components), components)
@@ -917,6 +927,10 @@ def _verified_definition(
         return None, ""  # several lambdas may share a line: bytecode is exact
     filename = code.co_filename
     lines = linecache.getlines(filename, func.__globals__)
+    guessed = not lines  # the module's file, tried for code without a file
+    if guessed:
+        filename = _module_file(func, filename)
+        lines = linecache.getlines(filename, func.__globals__) if filename else []
     if not lines:
         return None, ""
     compiled = _compile_text(filename, "".join(lines))
@@ -926,6 +940,10 @@ def _verified_definition(
     qualname = getattr(code, "co_qualname", func.__qualname__)
     candidates = index.get(qualname, [])
     match = next((c for c in candidates if _same_code(c, code)), None)
+    if match is None and guessed:
+        # Code made by exec() in the module (dataclass methods, namedtuples):
+        # the module's file never held it, which is no sign of an edit.
+        return None, ""
     if match is None:
         return None, (
             f"the source of {qualname} in {filename} differs from the loaded code "
@@ -939,6 +957,24 @@ def _verified_definition(
         ):
             return node, ""
     return None, ""
+
+
+def _module_file(func: FunctionType, filename: str) -> str:
+    """
+    The file of *func*'s module when its code names no readable file, else ``""``.
+
+    cloudpickle (3.1.3 and later) rebuilds functions it pickles by value with
+    ``co_filename = "<dynamic-code>"``, but keeps ``__file__`` in their globals.
+    Reading the module's file there keeps the key independent of how the
+    function travelled; :func:`_verified_definition` still checks that the text
+    compiles to this very code, so a different or edited file is never used.
+    """
+    if not filename.startswith("<"):
+        return ""  # a real path that linecache could not read: nothing better
+    module_file = func.__globals__.get("__file__")
+    if not isinstance(module_file, str) or module_file.startswith("<"):
+        return ""
+    return module_file
 
 
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
@@ -1294,14 +1330,14 @@ class _Options:
 
 
 def _memoized_object_fingerprint(
-    obj: object, *, include_docstrings: bool
+    obj: object, *, include_docstrings: bool, ignore_code: frozenset[str] = frozenset()
 ) -> Fingerprint:
     """The fingerprint of code reached through an argument (memoized like a function's)."""
 
     def start(walker: _Walker) -> None:
         walker._follow_code_object(obj, via="argument")
 
-    return _memoized(obj, start, _Options(include_docstrings))
+    return _memoized(obj, start, _Options(include_docstrings, ignore_code))
 
 
 def _memoized(

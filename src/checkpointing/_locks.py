@@ -39,7 +39,9 @@ def make_private_dirs(path: str | os.PathLike[str]) -> None:
     """
     missing = []
     current = os.fspath(path)
-    while not os.path.isdir(current):  # noqa: PTH112
+    # A relative path runs out of parents at "" (the working directory), which
+    # exists: ``os.path.dirname("a")`` is ``""``, and ``os.mkdir("")`` fails.
+    while current and not os.path.isdir(current):  # noqa: PTH112
         missing.append(current)
         parent = os.path.dirname(current)  # noqa: PTH120
         if parent == current:

@@ -366,7 +366,8 @@ class Store:
     A cache directory holding entries grouped by function.
 
     Args:
-        root: The cache directory; created (mode 0o700) on the first write.
+        root: The cache directory (``~`` expands to the home directory);
+            created (mode 0o700) on the first write.
         fsync: Whether to ``fsync`` each file before it is renamed into place.
             Off by default: a crash may then lose a recent entry (it is
             recomputed), but checksums make a corrupt read impossible.
@@ -384,7 +385,9 @@ class Store:
         trust_directory: bool = False,
         hmac_key: bytes | None = None,
     ) -> None:
-        self.root = Path(root)
+        # "~/cache" means the home directory, as in a shell: a folder named
+        # "~" in the working directory is never what was meant.
+        self.root = Path(os.path.expanduser(os.fspath(root)))
         self.fsync = fsync
         self.trust_directory = trust_directory
         self._hmac_key = hmac_key or None
