@@ -23,6 +23,8 @@ pytest_plugins = ["pytester"]
 settings.register_profile("ci", deadline=None, max_examples=200, derandomize=True)
 settings.register_profile("dev", deadline=None, max_examples=25)
 settings.register_profile("explore", deadline=None, max_examples=2000)
+# CI's bounded random run (.ci/run): new draws every run, the seed printed.
+settings.register_profile("random", deadline=None, max_examples=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

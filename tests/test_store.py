@@ -8,13 +8,14 @@ from __future__ import annotations
 import os
 import stat
 import struct
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import checkpointing._store as store_module
-from checkpointing import MISSING, CorruptEntryError, Store, StoreError
+from checkpointing import MISSING, CorruptEntryError, Store, StoreError, checkpoint
 
 from .strategies import make_manifest
 
@@ -497,24 +498,272 @@ class TestNearestManifests:
         assert [f"{4:032x}"] == [m.key for m in by_code]
 
 
-class TestRecentPayloads:
-    def test_rewritten_entry_is_read_again(self, tmp_path):
-        """A hit serves recent bytes only while the file is the same (inode, time, size)."""
-        import os
+class _Log(list):
+    """A call log with a constant digest, so appending keeps the fingerprint."""
 
+    def __checkpoint_digest__(self) -> str:
+        return "_Log"
+
+
+#: The fields of os.stat_result beyond its ten-item tuple that this platform fills.
+_STATUS_EXTRA = (
+    "st_atime",
+    "st_mtime",
+    "st_ctime",
+    "st_atime_ns",
+    "st_mtime_ns",
+    "st_ctime_ns",
+    "st_blksize",
+    "st_blocks",
+    "st_rdev",
+    "st_flags",
+    "st_gen",
+    "st_birthtime",
+    "st_file_attributes",
+    "st_reparse_tag",
+)
+
+
+def _status(
+    real: os.stat_result, *, mtime_ns: int, ctime_ns: int, ino: int | None = None
+) -> os.stat_result:
+    """*real* with other modification and change times (and inode)."""
+    fields = list(real[: os.stat_result.n_sequence_fields])
+    fields[1] = real.st_ino if ino is None else ino
+    fields[8] = mtime_ns // 1_000_000_000
+    fields[9] = ctime_ns // 1_000_000_000
+    extra = {name: getattr(real, name) for name in _STATUS_EXTRA if hasattr(real, name)}
+    extra.update(
+        st_mtime=mtime_ns / 1e9,
+        st_mtime_ns=mtime_ns,
+        st_ctime=ctime_ns / 1e9,
+        st_ctime_ns=ctime_ns,
+    )
+    return os.stat_result(fields, extra)
+
+
+class _StatusOs:
+    """The ``os`` module as _store.py sees it, with stat() and fstat() rewritten."""
+
+    def __init__(self, rewrite) -> None:
+        self._rewrite = rewrite
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    def stat(self, path, *args, **kwargs):
+        return self._rewrite(os.stat(path, *args, **kwargs))  # noqa: PTH116 (the os call itself)
+
+    def fstat(self, fd):
+        return self._rewrite(os.fstat(fd))
+
+
+@pytest.fixture
+def one_second_timestamps(monkeypatch):
+    """
+    Make the store see a filesystem with one-second timestamps that reuses inodes.
+
+    Modification and change times are rounded down to whole seconds (ext4
+    with 128-byte inodes, HFS+, many NFS servers) and every file has the same
+    inode (ext4 hands a freed inode to the next new file). The seconds start
+    when the fixture is set up, so a test's writes fall in one second
+    whatever the wall clock says: a test straddling a real second boundary
+    would otherwise pass on broken code by luck.
+    """
+    origin = time.time_ns()
+
+    def rounded(ns: int) -> int:
+        return origin + (ns - origin) // 1_000_000_000 * 1_000_000_000
+
+    def rewrite(real: os.stat_result) -> os.stat_result:
+        mtime, ctime = rounded(real.st_mtime_ns), rounded(real.st_ctime_ns)
+        return _status(real, mtime_ns=mtime, ctime_ns=ctime, ino=1)
+
+    monkeypatch.setattr(store_module, "os", _StatusOs(rewrite))
+
+
+@pytest.fixture
+def frozen_timestamps(monkeypatch):
+    """
+    Make the store see files that never change status: one inode, times of 2001.
+
+    No validator can tell a rewrite here (some FUSE and overlay filesystems
+    report fixed times): only the store's own bookkeeping of its writes can.
+    """
+    old = 1_000_000_000 * 1_000_000_000
+
+    def rewrite(real: os.stat_result) -> os.stat_result:
+        return _status(real, mtime_ns=old, ctime_ns=old, ino=1)
+
+    monkeypatch.setattr(store_module, "os", _StatusOs(rewrite))
+
+
+@pytest.fixture
+def file_reads(monkeypatch) -> list[str]:
+    """Record every entry file the store reads from disk (not from memory)."""
+    reads: list[str] = []
+    real = store_module._read_file
+
+    def recording(path):
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(store_module, "_read_file", recording)
+    return reads
+
+
+def _age(monkeypatch, seconds: float, *, ino: int | None = None) -> None:
+    """Make the store see every file as modified and changed *seconds* earlier."""
+    shift = int(seconds * 1e9)
+
+    def rewrite(real: os.stat_result) -> os.stat_result:
+        mtime, ctime = real.st_mtime_ns - shift, real.st_ctime_ns - shift
+        return _status(real, mtime_ns=mtime, ctime_ns=ctime, ino=ino)
+
+    monkeypatch.setattr(store_module, "os", _StatusOs(rewrite))
+
+
+class TestRecentPayloads:
+    """
+    The verified bytes of small entries kept in memory, served after one stat.
+
+    The fast path must be exactly as correct as reading the file: these tests
+    run it under the filesystems that defeat a (inode, time, size) validator.
+    """
+
+    def test_old_unchanged_entry_is_served_from_memory(
+        self, tmp_path, monkeypatch, file_reads
+    ):
+        """A hit on an entry written long ago and unchanged reads no file."""
         store = Store(tmp_path)
-        _save(store, payload=b"first")
-        assert b"first" == store.load(FID, KEY)
-        _save(store, payload=b"other")  # replaced by rename: a new inode
-        assert b"other" == store.load(FID, KEY)
-        path = store.entry_path(FID, KEY)
+        _save(store, payload=b"value")
+        _age(monkeypatch, 3600)
+        assert b"value" == store.load(FID, KEY)
+        assert b"value" == store.load(FID, KEY)
+        assert b"value" == store.load(FID, KEY)
+        assert 1 == len(file_reads)
+
+    def test_freshly_written_entry_is_read_each_time(self, tmp_path, file_reads):
+        """An entry written within the timestamp margin is read from disk on every hit."""
+        store = Store(tmp_path)
+        _save(store, payload=b"value")
+        assert b"value" == store.load(FID, KEY)
+        assert b"value" == store.load(FID, KEY)
+        assert 2 == len(file_reads)
+
+    def test_rerun_in_the_same_second_is_seen(self, tmp_path, one_second_timestamps):
+        """A hit, three reruns within one second, then a hit: the last rerun's value."""
+        calls = _Log()
+
+        @checkpoint(directory=tmp_path)
+        def count(x):
+            calls.append(x)
+            return len(calls)  # 1, 2, 3, 4: equal sizes once pickled
+
+        assert 1 == count(0)
+        assert 1 == count(0)
+        assert 2 == count.rerun(0)
+        assert 3 == count.rerun(0)
+        assert 4 == count.rerun(0)
+        assert 4 == count(0)
+
+    def test_other_process_rewrite_in_the_same_second_is_seen(
+        self, tmp_path, one_second_timestamps
+    ):
+        """Another writer's same-size rewrite in the same second is read, not the old bytes."""
+        reader = Store(tmp_path)  # stands in for one process
+        writer = Store(tmp_path)  # ... and this one for another
+        _save(writer, payload=b"value-1")
+        assert b"value-1" == reader.load(FID, KEY)
+        _save(writer, payload=b"value-2")
+        assert b"value-2" == reader.load(FID, KEY)
+
+    def test_damage_in_place_in_the_same_second_is_detected(
+        self, tmp_path, one_second_timestamps
+    ):
+        """Bytes changed in place (same inode, size and second) fail verification."""
+        store = Store(tmp_path)
+        path = _save(store, payload=b"value")
+        assert b"value" == store.load(FID, KEY)
         data = bytearray(path.read_bytes())
         data[-1] ^= 0xFF
-        status = path.stat()
-        path.write_bytes(bytes(data))  # damaged in place
-        os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
+        path.write_bytes(bytes(data))
         with pytest.raises(CorruptEntryError):
             store.load(FID, KEY)
+
+    def test_modification_time_set_back_is_seen(self, tmp_path, monkeypatch):
+        """A successor given its predecessor's inode, size and mtime differs in ctime."""
+        _age(monkeypatch, 3600, ino=1)  # old files, and the freed inode reused
+        reader = Store(tmp_path)
+        writer = Store(tmp_path)
+        path = _save(writer, payload=b"value-1")
+        written = path.stat()
+        assert b"value-1" == reader.load(FID, KEY)
+        time.sleep(0.02)  # a later tick of the kernel's file clock (1-10 ms)
+        _save(writer, payload=b"value-2")
+        # As tiers do when they copy an entry forward: keep the source's time.
+        os.utime(path, ns=(written.st_atime_ns, written.st_mtime_ns))
+        assert b"value-2" == reader.load(FID, KEY)
+
+    def test_bytes_read_during_an_own_write_are_not_kept(
+        self, tmp_path, frozen_timestamps, monkeypatch
+    ):
+        """A load that overlaps this store's rewrite (another thread) keeps nothing."""
+        store = Store(tmp_path)
+        _save(store, payload=b"value-1")
+        real = store_module._read_file
+
+        def read_then_rewrite(path):
+            read = real(path)
+            monkeypatch.setattr(store_module, "_read_file", real)
+            _save(store, payload=b"value-2")  # lands after the read, before keeping
+            return read
+
+        monkeypatch.setattr(store_module, "_read_file", read_then_rewrite)
+        assert b"value-1" == store.load(FID, KEY)
+        assert b"value-2" == store.load(FID, KEY)
+
+    def test_own_save_replaces_the_kept_bytes(self, tmp_path, frozen_timestamps):
+        """save() drops this store's copy even when the file's status cannot change."""
+        store = Store(tmp_path)
+        _save(store, payload=b"value-1")
+        assert b"value-1" == store.load(FID, KEY)
+        _save(store, payload=b"value-2")
+        assert b"value-2" == store.load(FID, KEY)
+
+    @pytest.mark.parametrize(
+        "remove",
+        [
+            pytest.param(lambda store: store.delete(FID, KEY), id="delete"),
+            pytest.param(lambda store: store.clear(FID), id="clear-function"),
+            pytest.param(lambda store: store.clear(), id="clear-all"),
+            pytest.param(lambda store: store.evict(size_limit=0), id="evict"),
+            pytest.param(lambda store: store.quarantine(FID, KEY), id="quarantine"),
+        ],
+    )
+    def test_own_removal_drops_the_kept_bytes(
+        self, tmp_path, frozen_timestamps, remove
+    ):
+        """After this store removes an entry, a same-status file written by another is read."""
+        store = Store(tmp_path)
+        other = Store(tmp_path)  # another process: its writes are invisible here
+        _save(store, payload=b"value-1")
+        assert b"value-1" == store.load(FID, KEY)
+        remove(store)
+        _save(other, payload=b"value-2")
+        assert b"value-2" == store.load(FID, KEY)
+
+    def test_copy_into_the_store_drops_the_kept_bytes(
+        self, tmp_path, frozen_timestamps
+    ):
+        """copy_entry() into a store (tiers' copy forward) drops that store's copy."""
+        store = Store(tmp_path / "fast")
+        source = Store(tmp_path / "slow")
+        _save(store, payload=b"value-1")
+        assert b"value-1" == store.load(FID, KEY)
+        _save(source, payload=b"value-2")
+        assert source.copy_entry(store, FID, KEY)
+        assert b"value-2" == store.load(FID, KEY)
 
     def test_deleted_entry_is_missing(self, tmp_path):
         """A cached entry deleted on disk is a miss."""

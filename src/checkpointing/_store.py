@@ -169,6 +169,19 @@ _SMALL_READ: Final = 1 << 20
 #: (at most _RECENT_MAX_BYTES each, so at most 16 MiB per store).
 _RECENT_ENTRIES: Final = 256
 _RECENT_MAX_BYTES: Final = 64 * 1024
+#: Seconds: load() keeps an entry's bytes in memory only if the file last
+#: changed (the later of its modification and change times) more than this
+#: long before the read began: git's rule for "racily clean" index entries.
+#: A file changed within the margin is read from disk on every hit, because
+#: its (inode, times, size) cannot tell it from a rewrite in the same clock
+#: tick. The margin is the sum of: timestamp granularity up to 2 s (FAT;
+#: ext4 with 128-byte inodes, HFS+ and many NFS servers have 1 s), the
+#: kernel's coarse clock lagging time.time() by up to one tick (<= 10 ms),
+#: and up to about 1 s of skew between the clock that stamps the file (an
+#: NFS server's) and this process's clock. Clocks further apart than that
+#: (no NTP) are outside what the fast path assumes; a server clock *ahead*
+#: of ours is always safe (the file only looks newer).
+_RACY_SECONDS: Final = 3.0
 #: Seconds: a hit refreshes its entry's access time when it is older than this
 #: (once an hour at most, so hits stay read-mostly).
 _ACCESS_RESOLUTION: Final = 3600.0
@@ -400,8 +413,11 @@ class Store:
         self._hits: dict[str, int] = {}  # function_id -> hits not yet in the catalog
         self._last_eviction = -float("inf")  # time.monotonic() of the last evict_if_due
         # Verified payloads of small entries read recently, by path, with the
-        # (inode, mtime_ns, size) they were read at: see load().
-        self._recent: dict[str, tuple[tuple[int, int, int], str, memoryview]] = {}
+        # (inode, mtime_ns, ctime_ns, size) they were read at: see load().
+        self._recent: dict[str, tuple[tuple[int, int, int, int], str, memoryview]] = {}
+        # Entry files this store replaced or removed so far: a read that saw
+        # the count change while it read keeps nothing (see _forget).
+        self._changes = 0
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -481,31 +497,39 @@ class Store:
         path = prefix + name + _ENTRY_SUFFIX
         if key is None and is_hex_key(name):
             key = name
+        now = time.time()  # before the stat and the read: see _RACY_SECONDS
         try:
             # One stat, then the verified bytes of a small entry from memory if
-            # the file is the very file read before (same inode, time and size:
-            # entries are only ever replaced whole, by rename). A stat costs
-            # ~2 µs; open + fstat + read + close ~5 µs.
+            # the file is the very file read before (same inode, modification
+            # and change times, size). A stat costs ~2 µs; open + fstat + read
+            # + close ~5 µs. Why the validator is sound: see below, where
+            # entries are kept.
             status = os.stat(path)
-            identity = (status.st_ino, status.st_mtime_ns, status.st_size)
             recent = self._recent.get(path)
-            if recent is not None and recent[0] == identity:
+            if recent is not None and recent[0] == (
+                status.st_ino,
+                status.st_mtime_ns,
+                status.st_ctime_ns,
+                status.st_size,
+            ):
                 if key is not None and recent[1] != key:
                     return MISSING  # a named entry of other code or arguments
                 payload = recent[2]
             else:
+                changes = self._changes
                 data, status, checksum = _read_file(path)
                 payload = None
         except (FileNotFoundError, NotADirectoryError):
             return MISSING
         except OSError as err:
             raise StoreError(path, f"cannot read entry: {err}") from err
-        now = time.time()
         if max_age is not None and now - status.st_mtime > max_age:
             return MISSING
+        touched = False
         if now - status.st_atime > _ACCESS_RESOLUTION:
             with contextlib.suppress(OSError):
                 os.utime(path, ns=(time.time_ns(), status.st_mtime_ns))
+                touched = True  # the change time moved: nothing to keep below
         if payload is not None:
             return payload
         if not self._trusted:
@@ -513,14 +537,38 @@ class Store:
         stored_key, payload = self._verify(path, name, key, data, computed=checksum)
         if key is not None and stored_key != key:
             return MISSING  # a named entry of other code or arguments
-        if payload.nbytes <= _RECENT_MAX_BYTES:
+        # Keep the bytes only if the file's status identifies them for good
+        # (the racy-timestamp rule, see _RACY_SECONDS). This file was opened
+        # after *now*. Whatever takes its place later is either a file that
+        # existed beside it (a temporary file renamed over it: another inode)
+        # or a change made after *now*: a file created once this one was
+        # freed (ext4 may give it the same inode), a write in place, a utime.
+        # Such a change gets a change time later than now - _RACY_SECONDS,
+        # and utime cannot set a change time back (tiers set the modification
+        # time back). A file whose times are older than that margin thus
+        # differs from any successor in inode or change time, even at equal
+        # size: inode reuse is harmless. A newer file may share a successor's
+        # times (one clock tick) and is read again on every hit instead.
+        # This store's own writes and removals also drop the bytes (_forget),
+        # which holds even where file times never change at all.
+        if (
+            payload.nbytes <= _RECENT_MAX_BYTES
+            and not touched
+            and now - max(status.st_mtime, status.st_ctime) > _RACY_SECONDS
+            and changes == self._changes
+        ):
             recent_entries = self._recent
             if len(recent_entries) >= _RECENT_ENTRIES:
                 # Oldest first; another thread may be evicting too (tiers'
                 # write-back thread loads while callers do): never an error.
                 with contextlib.suppress(KeyError, RuntimeError, StopIteration):
                     del recent_entries[next(iter(recent_entries))]
-            identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+            identity = (
+                status.st_ino,
+                status.st_mtime_ns,
+                status.st_ctime_ns,
+                status.st_size,
+            )
             recent_entries[path] = (identity, stored_key, payload)
         return payload
 
@@ -1000,6 +1048,7 @@ class Store:
                 size = os.fstat(file.fileno()).st_size  # writers may seek back
             digest = _file_checksum(tmp) if checksum else 0
             _replace(tmp, path)
+            self._forget(path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -1028,6 +1077,18 @@ class Store:
                 file.write(chunk)
 
         self._write_atomic_with(path, write, checksum=False)
+
+    def _forget(self, path: str | os.PathLike[str]) -> None:
+        """
+        Drop the bytes :meth:`load` keeps of the file at *path*, after it changed.
+
+        Called after every file this store replaces or removes, so the store's
+        own writes never depend on timestamps. Counting the changes also stops
+        a load that was reading meanwhile (another thread) from keeping what
+        it read: it might be the file just replaced.
+        """
+        self._changes += 1
+        self._recent.pop(os.fspath(path), None)
 
     def _refuse_symlinks(self, directory: Path) -> None:
         """Never write through a symbolic link inside the store (the root may be one)."""
@@ -1159,6 +1220,8 @@ class Store:
                     else:
                         source.unlink()
                 continue
+            finally:
+                self._forget(source)
             if source.suffix == _ENTRY_SUFFIX:
                 moved = target
         return moved
@@ -1177,6 +1240,8 @@ class Store:
                 continue
             except OSError as err:
                 raise StoreError(str(path), f"cannot delete: {err}") from err
+            finally:
+                self._forget(path)
         _remove_files_dir(self.files_path(function_id, key))
         return existed
 
@@ -1312,6 +1377,8 @@ class Store:
                         continue
                     except OSError as err:
                         raise StoreError(entry.path, f"cannot delete: {err}") from err
+                    finally:
+                        self._forget(entry.path)
                     count += entry.name.endswith(_ENTRY_SUFFIX)
             _catalog.forget(directory)  # catalog hook (issue 4): the index goes too
             with contextlib.suppress(OSError):
