@@ -7,82 +7,94 @@ Serializers compared on large results (issue 7).
 * a ~100 MB pandas DataFrame through ``serializer="pandas"`` (Parquet via
   pyarrow) and through pickle: store, load, and the bytes on disk.
 
-Each row is the best of ``--repeat`` runs, measured alternately in one process
-on one disk (the machine is shared and noisy); ratios are against pickle in
-the same run. Run: ``python benchmarks/formats.py [--gib 1] [--repeat 3]``.
+Run from a directory on the disk under test::
+
+    python benchmarks/formats.py --json benchmarks/results/formats.json
+    python benchmarks/formats.py --smoke            # CI: 8 MiB and 1 MB, once
+
+Serializers alternate within each of ``--repeat`` rounds, in one process on
+one disk; the report gives medians and ratios against pickle in the same run.
+``os.sync()`` runs before each timed call, so an earlier write's writeback is
+not billed to it. The first read of a fresh 1 GiB entry can wait for the
+kernel to compact memory into huge pages (seconds, at random; ``numpy.load``
+pays the same), so each round reads twice and both reads are samples.
+Checked outside the timed region: every store was a miss that stored its entry
+(the body ran, ``explain().hit`` after), every load a hit (the body did not run)
+returning a value equal to the original, every mmap open a read-only view.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import os
 import tempfile
 import time
 from pathlib import Path
 
+import benchlib
 import numpy as np
 import pandas as pd
 
-from checkpointing import checkpoint
+from checkpointing import checkpoint, scan
 
 
-def timed(func) -> float:
-    """Seconds of one call, after flushing dirty pages (so an earlier write's
-    writeback is not billed to this call)."""
+def timed(func) -> tuple[float, object]:
+    """Seconds of one call, after flushing dirty pages, and its result."""
     os.sync()
     start = time.perf_counter()
     result = func()
-    seconds = time.perf_counter() - start
-    del result  # freeing 1 GiB takes ~30 ms: not part of the call
-    return seconds
+    return time.perf_counter() - start, result
 
 
-def tree_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def stored_bytes(function) -> float:
+    """Mean bytes of the stored results of *function* (``scan``'s ``size_bytes``)."""
+    records = scan(function.directory)
+    assert records
+    return sum(record.size_bytes for record in records) / len(records)
 
 
-def compare(rows, label, functions, repeat, value_bytes):
+def compare(label, functions, calls, value, repeat, equal) -> dict:
     """Time store (a new key each run), load and mmap open for each serializer."""
-    best: dict[tuple[str, str], float] = {}
+    samples: dict[str, dict[str, list[float]]] = {
+        name: {"store": [], "load": [], "mmap": []} for name in functions
+    }
     counter = itertools.count()
     for _ in range(repeat):
         for name, function in functions.items():
             index = next(counter)
-            for phase, call in (
-                ("store (miss)", lambda f=function, i=index: f(i)),
-                # Twice: the first read of a fresh 1 GiB entry can wait for the
-                # kernel to compact memory into huge pages (seconds, at random);
-                # numpy.load pays the same. The best of the two is reported.
-                ("load (hit)", lambda f=function, i=index: f(i)),
-                ("load (hit)", lambda f=function, i=index: f(i)),
-                (
-                    "mmap open (hit)",
-                    lambda f=function, i=index: f.using(mmap_mode="r")(i),
-                ),
-            ):
-                if phase.startswith("mmap") and label != "array":
-                    continue
-                seconds = timed(call)
-                best[name, phase] = min(best.get((name, phase), float("inf")), seconds)
-    for (name, phase), seconds in sorted(best.items(), key=lambda item: item[0][1]):
-        baseline = best["pickle", phase]
-        rows.append(
-            (
-                f"{label}: {phase}, {name}",
-                f"{seconds:.4f}",
-                f"{value_bytes / seconds / 1e9:.2f}",
-                f"{baseline / seconds:.2f}x",
-            )
-        )
+            runs = len(calls)
+            seconds, result = timed(lambda f=function, i=index: f(i))
+            assert len(calls) == runs + 1, "the store was not a miss"
+            assert function.explain(index).hit, "the miss stored nothing"
+            samples[name]["store"].append(seconds)
+            del result
+            for _ in range(2):
+                seconds, result = timed(lambda f=function, i=index: f(i))
+                samples[name]["load"].append(seconds)
+                assert equal(result, value)
+                del result
+            if label == "array":
+                mapped = function.using(mmap_mode="r")
+                seconds, result = timed(lambda f=mapped, i=index: f(i))
+                samples[name]["mmap"].append(seconds)
+                assert not result.flags.writeable  # a view of the mapped file
+                assert not result.flags.owndata
+                del result
+            assert len(calls) == runs + 1, "a timed load ran the function: a miss"
+    return {
+        name: {phase: benchlib.summarize(s) for phase, s in phases.items() if s}
+        for name, phases in samples.items()
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = benchlib.parser(__doc__)
     parser.add_argument("--gib", type=float, default=1.0)
     parser.add_argument("--frame-mb", type=float, default=100.0)
     parser.add_argument("--repeat", type=int, default=3)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
+    if options.smoke:
+        options.gib, options.frame_mb, options.repeat = 1 / 128, 1.0, 1
     array = np.arange(int(options.gib * (1 << 30)) // 8, dtype=np.float64)
     rows_count = int(options.frame_mb * 1e6) // 40  # 5 columns x 8 bytes
     rng = np.random.default_rng(0)
@@ -95,50 +107,63 @@ def main() -> None:
             "t": pd.date_range("2020-01-01", periods=rows_count, freq="s"),
         }
     )
-    rows: list[tuple[str, str, str, str]] = []
-    sizes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="formats-", dir=".") as tmp:
+    with (
+        benchlib.Run("formats", options) as run,
+        tempfile.TemporaryDirectory(prefix="formats-", dir=".") as tmp,
+    ):
         root = Path(tmp)
-        functions = {}
+        calls: list[int] = []
+        arrays = {}
         for name in ("pickle", "numpy"):
 
             def produce(i):
+                calls.append(i)
                 return array
 
-            # ignore_code: the array is the result, not an input to digest.
-            functions[name] = checkpoint(
-                directory=root / f"array-{name}", serializer=name, ignore_code=["array"]
+            # ignore_code: the array is the result, not an input to digest;
+            # ``calls`` counts the body's runs without changing the key.
+            arrays[name] = checkpoint(
+                directory=root / f"array-{name}",
+                serializer=name,
+                ignore_code=["array", "calls"],
             )(produce)
-        compare(rows, "array", functions, options.repeat, array.nbytes)
+        array_results = compare(
+            "array", arrays, calls, array, options.repeat, np.array_equal
+        )
         frames = {}
         for name in ("pickle", "pandas"):
 
             def build(i):
+                calls.append(i)
                 return frame
 
             frames[name] = checkpoint(
-                directory=root / f"frame-{name}", serializer=name, ignore_code=["frame"]
+                directory=root / f"frame-{name}",
+                serializer=name,
+                ignore_code=["frame", "calls"],
             )(build)
-        frame_bytes = int(frame.memory_usage(index=True).sum())
-        compare(rows, "frame", frames, options.repeat, frame_bytes)
-        for name in frames:
-            entries = options.repeat
-            sizes.append(
-                f"| DataFrame on disk, {name} | "
-                f"{tree_bytes(root / f'frame-{name}') / entries / 1e6:.1f} MB per entry |"
-            )
-    print(
-        f"{array.nbytes / (1 << 30):.2f} GiB float64 array; DataFrame of {rows_count:,} "
-        f"rows ({frame_bytes / 1e6:.0f} MB in memory); best of {options.repeat}; "
-        f"{os.cpu_count()} CPUs\n"
-    )
-    print("| operation | seconds | GB/s | speed vs pickle |")
-    print("|---|---:|---:|---:|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print("\n| measurement | value |\n|---|---:|")
-    print("\n".join(sizes))
+        frame_results = compare(
+            "frame", frames, calls, frame, options.repeat, lambda a, b: a.equals(b)
+        )
+        run.results.update(
+            {
+                "repeat": options.repeat,
+                "array": {"bytes": int(array.nbytes), **array_results},
+                "frame": {
+                    "bytes": int(frame.memory_usage(index=True).sum()),
+                    "rows": rows_count,
+                    **frame_results,
+                },
+                "frame_stored_bytes_per_entry": {
+                    name: stored_bytes(function) for name, function in frames.items()
+                },
+            }
+        )
+    import report
+
+    print(report.render_script("formats", run.document()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -3,10 +3,11 @@ What ``import checkpointing`` and the pytest plugin cost a process that starts.
 
 Run from the repository root::
 
-    python benchmarks/import_cost.py               # median of 5 runs per row
+    python benchmarks/import_cost.py --json benchmarks/results/import_cost.json
     python benchmarks/import_cost.py --repeat 11
+    python benchmarks/import_cost.py --smoke       # CI: one run per row
     # another checkout (say, the code before a change): put its src/ first
-    PYTHONPATH=/tmp/before/src python benchmarks/import_cost.py
+    PYTHONPATH=/tmp/before/src python benchmarks/import_cost.py --json /tmp/before.json
 
 Each row is the wall-clock time of one fresh subprocess, timed from the parent
 with :func:`time.perf_counter`; rows are run round-robin (one run of every row,
@@ -36,21 +37,22 @@ which ``checkpointing`` modules the pytest session imports besides the package
 and the plugin module, with the sum of their *self* times (pytest imports the
 plugin through :func:`importlib.import_module`, which ``-X importtime`` does not
 report: the lines for ``checkpointing`` and ``checkpointing.pytest_plugin`` are
-missing there, the modules they import are listed). Output is Markdown.
+missing there, the modules they import are listed). The JSON has every run's
+time; ``report.py`` tables medians, P90 and ratios.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
+
+import benchlib
 
 TRIVIAL_TEST = "def test_nothing():\n    assert True\n"
 
@@ -92,17 +94,22 @@ def _importtime(argv: list[str], cwd: str, env: dict[str, str]) -> list[ImportLi
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchlib.parser(__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="runs per row (median)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.repeat = 1
 
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PYTEST", "CHECKPOINTING_"))
+        if not k.startswith(("PYTEST", "CHECKPOINTING_", "BENCH_"))
         and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
     }
-    with tempfile.TemporaryDirectory(prefix="import-cost-") as tmp:
+    with (
+        benchlib.Run("import_cost", args) as run,
+        tempfile.TemporaryDirectory(prefix="import-cost-") as tmp,
+    ):
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp, "pycache"))
         cwd = str(Path(tmp, "run"))
         Path(cwd).mkdir()
@@ -135,35 +142,36 @@ def main(argv: list[str] | None = None) -> int:
                 times[name].append(_run(row, cwd, env))
         import_lines = _importtime(["-c", "import checkpointing"], cwd, env)
         session_lines = _importtime(pytest_argv[1:], cwd, env)
+        located = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import checkpointing; print(checkpointing.__file__)",
+            ],
+            cwd=cwd,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        ours = [line for line in session_lines if line.name.startswith("checkpointing")]
+        run.results.update(
+            {
+                "repeat": args.repeat,
+                "rows": {name: benchlib.summarize(s) for name, s in times.items()},
+                "importtime_package_us": sum(
+                    line.cumulative_us
+                    for line in import_lines
+                    if line.name == "checkpointing"
+                ),
+                "session_modules": [line.name for line in ours],
+                "session_modules_self_us": sum(line.self_us for line in ours),
+                "imported_from": str(Path(located).parent),
+            }
+        )
+    import report
 
-    base = statistics.median(times["python -c pass"])
-    print(f"Median of {args.repeat} runs (Python {sys.version.split()[0]}).\n")
-    print("| Process | median (ms) | ratio to `python -c pass` |")
-    print("| --- | ---: | ---: |")
-    for name, samples in times.items():
-        median = statistics.median(samples)
-        print(f"| `{name}` | {median * 1e3:.1f} | {median / base:.2f} |")
-    plugin = statistics.median(times["pytest, plugin loaded (unused)"])
-    without = statistics.median(times["pytest -p no:checkpointing"])
-    print(
-        f"\nPlugin cost in a session that does not use it: "
-        f"{(plugin - without) * 1e3:+.1f} ms (ratio {plugin / without:.3f})."
-    )
-    package = sum(
-        line.cumulative_us for line in import_lines if line.name == "checkpointing"
-    )
-    print(f"\n`-X importtime` of `import checkpointing`: {package / 1e3:.1f} ms.")
-    ours = [line for line in session_lines if line.name.startswith("checkpointing")]
-    print(
-        f"`checkpointing` modules the pytest session imports besides the package "
-        f"and the plugin: {len(ours)} "
-        f"({', '.join(line.name for line in ours) or 'none'}); "
-        f"their own (self) import time: "
-        f"{sum(line.self_us for line in ours) / 1e3:.1f} ms."
-    )
-    import checkpointing
-
-    print(f"`checkpointing` imported from `{Path(checkpointing.__file__).parent}`.")
+    print(report.render_script("import_cost", run.document()))
     return 0
 
 

@@ -7,107 +7,136 @@ Issue 5's targets, as ratios measured in the same run on the same disk:
 * read (a hit loading it) >= 0.9x ``numpy.load`` of the same array from ``.npy``;
 * a hit with ``mmap_mode="r"`` opens in a few milliseconds (pages read on use).
 
-Run: ``python benchmarks/large_results.py [--gib 1] [--repeat 3]``; prints a
-Markdown table (best of *repeat* runs each, seconds and GB/s).
+Run from a directory on the disk under test::
+
+    python benchmarks/large_results.py --json benchmarks/results/large_results.json
+    python benchmarks/large_results.py --smoke          # CI: 8 MiB, once
+
+Each operation is timed ``--repeat`` times, alternating with its baseline
+(so both see the same page-cache and machine state), each after ``os.sync()``;
+the report gives medians.
+Checked outside the timed region: every timed write was a miss that stored its
+entry (the body ran once, ``explain().hit`` after), every timed read was a hit
+(the body did not run) and returned the array, the memory-mapped hit too.
 """
 
 from __future__ import annotations
 
-import argparse
+import itertools
 import os
 import tempfile
 import time
 from pathlib import Path
 
+import benchlib
 import numpy as np
 
 from checkpointing import checkpoint
 
 
-def best(func, repeat: int) -> float:
-    """Best wall time of *repeat* calls (seconds): the machine is shared and noisy."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-        del result  # freeing a 1 GiB result (~30 ms) is not part of the call
-    return min(times)
+def timed(func) -> tuple[float, object]:
+    """Seconds of one call, after flushing dirty pages, and its result.
+
+    Without the flush, a write pays for the writeback of the gigabyte written
+    just before it (the kernel throttles writers once too much is dirty), so
+    whichever side of a pair ran second looked several times slower.
+    """
+    os.sync()
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = benchlib.parser(__doc__)
     parser.add_argument("--gib", type=float, default=1.0, help="array size in GiB")
-    parser.add_argument("--repeat", type=int, default=3)
-    options = parser.parse_args()
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args(argv)
+    if options.smoke:
+        options.gib, options.repeat = 1 / 128, 1
     count = int(options.gib * (1 << 30)) // 8
     array = np.arange(count, dtype=np.float64)
-    with tempfile.TemporaryDirectory(prefix="large-results-", dir=".") as tmp:
+    samples: dict[str, list[float]] = {
+        name: []
+        for name in (
+            "raw_write",
+            "store_write",
+            "numpy_load",
+            "store_read",
+            "mmap_open",
+        )
+    }
+    with (
+        benchlib.Run("large_results", options) as run,
+        tempfile.TemporaryDirectory(prefix="large-results-", dir=".") as tmp,
+    ):
         root = Path(tmp)
-        counter = iter(range(10**9))
+        calls: list[int] = []
 
-        # ignore_code: the global array is the *result* here; digesting it as
-        # an input on every call would measure the digest, not the store.
-        @checkpoint(directory=root / "cache", ignore_code=["array"])
+        # ignore_code: the global array is the *result* here (digesting it as
+        # an input on every call would measure the digest, not the store), and
+        # ``calls`` counts the body's runs (misses) without changing the key.
+        @checkpoint(directory=root / "cache", ignore_code=["array", "calls"])
         def produce(i):
+            calls.append(i)
             return array
 
-        files = iter(range(10**9))
+        files = itertools.count()
+        keys = itertools.count()
 
-        def raw_write() -> None:
+        def raw_write() -> Path:
             # A new file each time, as the store writes a new entry each time.
-            with open(root / f"raw-{next(files)}.bin", "wb") as file:  # noqa: PTH123
+            path = root / f"raw-{next(files)}.bin"
+            with path.open("wb") as file:
                 file.write(memoryview(array).cast("B"))
+            return path
 
-        def store_write() -> None:
-            produce(next(counter))  # a new key each time: a miss that stores 1 GiB
-
+        for _ in range(options.repeat):
+            seconds, path = timed(raw_write)
+            samples["raw_write"].append(seconds)
+            assert path.stat().st_size == array.nbytes
+            path.unlink()
+            key = next(keys)
+            seconds, result = timed(lambda key=key: produce(key))
+            samples["store_write"].append(seconds)
+            assert calls[-1] == key, "not a miss"
+            assert result is array
+            assert produce.explain(key).hit, "the miss stored nothing"
+            del result  # freeing a 1 GiB result (~30 ms) is not part of the call
         npy = root / "array.npy"
         np.save(npy, array)
         produce(-1)
-        write_raw = write_store = float("inf")
-        for _ in range(options.repeat):  # alternated, as the reads below
-            write_raw = min(write_raw, best(raw_write, 1))
-            write_store = min(write_store, best(store_write, 1))
-        # Alternated, so both reads see the same page-cache and machine state
-        # (timing one after the other favoured whichever ran second).
-        read_npy = read_store = float("inf")
+        runs = len(calls)
         for _ in range(options.repeat):
-            read_npy = min(read_npy, best(lambda: np.load(npy), 1))
-            read_store = min(read_store, best(lambda: produce(-1), 1))
-        mapped = checkpoint(
-            directory=root / "cache", ignore_code=["array"], mmap_mode="r"
-        )(produce.__wrapped__)
-        open_mapped = best(lambda: mapped(-1), options.repeat)
-        assert np.array_equal(mapped(-1)[:1000], array[:1000])
-        assert np.array_equal(produce(-1), array)
-    gb = array.nbytes / 1e9
-    rows = [
-        ("raw Python write (baseline)", write_raw, ""),
-        (
-            "checkpointing miss: store the result",
-            write_store,
-            f"{write_raw / write_store:.2f}x",
-        ),
-        ("numpy.load of .npy (baseline)", read_npy, ""),
-        (
-            "checkpointing hit: load the result",
-            read_store,
-            f"{read_npy / read_store:.2f}x",
-        ),
-        (
-            "checkpointing hit with mmap_mode='r' (open, lazy read)",
-            open_mapped,
-            f"{read_npy / open_mapped:.0f}x",
-        ),
-    ]
-    print(f"{array.nbytes / (1 << 30):.2f} GiB float64, best of {options.repeat}, "
-          f"{os.cpu_count()} CPUs\n")  # fmt: skip
-    print("| operation | seconds | GB/s | vs baseline (target >= 0.9x) |")
-    print("|---|---:|---:|---:|")
-    for name, seconds, ratio in rows:
-        print(f"| {name} | {seconds:.4f} | {gb / seconds:.2f} | {ratio} |")
+            seconds, loaded = timed(lambda: np.load(npy))
+            samples["numpy_load"].append(seconds)
+            del loaded
+            seconds, result = timed(lambda: produce(-1))
+            samples["store_read"].append(seconds)
+            assert np.array_equal(result, array)
+            del result
+        mapped = produce.using(mmap_mode="r")
+        for _ in range(options.repeat):
+            seconds, result = timed(lambda: mapped(-1))
+            samples["mmap_open"].append(seconds)
+            # A read-only view of the mapped file, not a copy read into memory.
+            assert not result.flags.writeable
+            assert not result.flags.owndata
+            assert np.array_equal(result[:1000], array[:1000])
+            del result
+        assert len(calls) == runs, "a timed read ran the function: not a hit"
+        run.results.update(
+            {
+                "bytes": int(array.nbytes),
+                "repeat": options.repeat,
+                **{name: benchlib.summarize(s) for name, s in samples.items()},
+            }
+        )
+    import report
+
+    print(report.render_script("large_results", run.document()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -11,6 +11,8 @@ pytest-benchmark reports min, median, mean and IQR but no high percentiles.
 Each round of a fast benchmark is the mean of ``iterations`` calls (as in
 pytest-benchmark's own table), so P90/P99 describe round-to-round jitter.
 Output is one Markdown table per group; ``MB/s`` comes from ``extra_info``.
+A quick look at any JSON file; the tables of ``benchmarks/README.md`` come from
+``report.py``, with the same percentile definition (``benchlib.percentile``).
 """
 
 from __future__ import annotations
@@ -20,22 +22,13 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+from benchlib import human, percentile
 
 
-def human(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:,.2f} {unit}"
-    return f"{seconds / 1e-9:,.0f} ns"
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("json_file", type=Path)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     report = json.loads(options.json_file.read_text(encoding="utf-8"))
     groups = defaultdict(list)
     for bench in report["benchmarks"]:

@@ -1,76 +1,90 @@
 """
-Store scaling: hit cost with 10 vs 100,000 entries per function, and clearing them.
+Store scaling: hit cost with 10 vs 100,000 entries per function, and clearing.
 
 Issue 5's targets, measured in one run on the same disk:
 
 * a lookup (cache hit) costs the same with 10 or 100,000 entries per function
   (ratio of medians close to 1.0);
-* clearing 100,000 entries takes seconds, not minutes (joblib's
-  ``Memory.clear`` of 10,000 entries is timed alongside when joblib is
-  installed, as the peer baseline).
+* clearing 100,000 entries takes seconds, not minutes.
 
-The 100,000 sibling entries are hard links of one real entry's files under
-other keys (their contents are never read by a hit of another key), so the
-setup takes seconds instead of the ~5 minutes 100,000 real misses would.
+And a comparison of equal work: ``clear()`` of the same number of complete
+entries (``--clear-entries``, 10,000) in checkpointing and in joblib
+(``Memory.clear()``). The checkpointing entries are written by
+:meth:`checkpointing.Store.save` (entry, manifest and catalog line: what a miss
+writes, without running 10,000 misses), joblib's by 10,000 calls (a directory
+with ``output.pkl`` and ``metadata.json`` each).
 
-Run: ``python benchmarks/store_scaling.py [--entries 100000] [--repeat 7]``;
-prints a Markdown table.
+The 100,000 sibling entries of the scaling rows are copies of one real entry's
+two files under other keys (real files, not links; never read by a hit of
+another key), so the setup takes seconds instead of the many minutes 100,000
+real misses would.
+
+Run::
+
+    python benchmarks/store_scaling.py --json benchmarks/results/store_scaling.json
+    python benchmarks/store_scaling.py --smoke      # CI: 200 entries, once
+
+Checked outside the timed region: every timed hit was a hit (the body's run log
+did not grow; ``increment`` leaves it out of its key with ``ignore_code``),
+each ``clear()`` reported and removed every entry, joblib's cache is empty
+after its clear.
 """
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import os
-import shutil
-import statistics
+import pickle
 import tempfile
 import time
 from pathlib import Path
 
-from checkpointing import checkpoint
+import benchlib
+
+from checkpointing import Store, checkpoint, scan
 
 
-def median_us(func, repeat: int, number: int = 2000) -> float:
-    """Median over *repeat* samples of the mean µs per call of *func*."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            func()
-        samples.append((time.perf_counter() - start) / number * 1e6)
-    return statistics.median(samples)
-
-
-def populate(function_dir: Path, template_key: str, count: int) -> None:
-    """Add *count* sibling entries (hard links of the template's files)."""
-    entry = function_dir / f"{template_key}.ckpt"
-    manifest = function_dir / f"{template_key}.json"
-    sources = (entry, manifest)
-    for index in range(count):
-        key = f"{index:032x}"
-        if index % 50_000 == 0 and index:  # ext4 allows 65,000 links per file
-            sources = tuple(
-                Path(shutil.copy(source, function_dir / f"{key}{source.suffix}"))
-                for source in (entry, manifest)
-            )
-            continue
-        os.link(sources[0], function_dir / f"{key}.ckpt")
-        os.link(sources[1], function_dir / f"{key}.json")
-
-
-def make_function(root: Path):
-    @checkpoint(directory=root)
+def make_function(root: Path, calls: list):
+    # ``calls`` records the body's runs; ignore_code keeps it out of the key.
+    @checkpoint(directory=root, ignore_code=["calls"])
     def increment(x):
+        calls.append(x)
         return x + 1
 
     return increment
 
 
-def joblib_clear_seconds(root: Path, count: int) -> float | None:
-    try:
-        import joblib
-    except ImportError:
-        return None
+def function_directory(function) -> Path:
+    """The directory of *function*'s entries (from ``scan``: no private name)."""
+    (record,) = scan(function.directory)
+    return function.directory / record.function_id
+
+
+def copy_siblings(function_dir: Path, template_key: str, count: int) -> None:
+    """Add *count* sibling entries: copies of the template's two files."""
+    entry = (function_dir / f"{template_key}.ckpt").read_bytes()
+    manifest = (function_dir / f"{template_key}.json").read_bytes()
+    for index in range(count):
+        key = f"{index:032x}"
+        (function_dir / f"{key}.ckpt").write_bytes(entry)
+        (function_dir / f"{key}.json").write_bytes(manifest)
+
+
+def save_entries(function, count: int) -> None:
+    """Add *count* complete entries to *function*'s directory with ``Store.save``."""
+    (record,) = scan(function.directory)
+    store = Store(function.directory)
+    template = store.manifest(record.function_id, record.key)
+    assert template is not None
+    payload = pickle.dumps(4, protocol=5)  # the value increment(3) stores
+    for index in range(count):
+        manifest = dataclasses.replace(template, key=f"{index:032x}", name="")
+        store.save(manifest, payload, {})
+
+
+def joblib_entries(root: Path, count: int):
+    import joblib
+
     memory = joblib.Memory(os.fspath(root / "joblib"), verbose=0)
 
     def square(x):
@@ -79,82 +93,77 @@ def joblib_clear_seconds(root: Path, count: int) -> float | None:
     cached = memory.cache(square)
     for index in range(count):
         cached(index)
-    start = time.perf_counter()
-    memory.clear(warn=False)
-    return time.perf_counter() - start
+    assert all(cached.check_call_in_cache(i) for i in (0, count - 1))
+    return memory
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = benchlib.parser(__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--joblib-entries", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=7)
-    options = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="store-scaling-", dir=".") as tmp:
+    parser.add_argument("--clear-entries", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=50, help="samples per hit")
+    parser.add_argument("--sample-ms", type=float, default=5.0)
+    options = parser.parse_args(argv)
+    if options.smoke:
+        options.entries, options.clear_entries = 200, 50
+        options.repeat, options.sample_ms = 3, 0.1
+    sample = options.sample_ms / 1000
+    results: dict = {"entries": options.entries, "clear_entries": options.clear_entries}
+    with (
+        benchlib.Run("store_scaling", options) as run,
+        tempfile.TemporaryDirectory(prefix="store-scaling-", dir=".") as tmp,
+    ):
         base = Path(tmp)
-        hits = {}
-        for label, siblings in (
-            ("10", 9),
-            (f"{options.entries:,}", options.entries - 1),
-        ):
-            root = base / f"cache-{siblings}"
-            increment = make_function(root)
+        functions = {}
+        for label, total in (("small", 10), ("large", options.entries)):
+            calls: list = []
+            increment = make_function(base / f"cache-{label}", calls)
             increment(3)
-            key = increment.key(3)
-            function_dir = root / increment._function_id
-            populate(function_dir, key, siblings)
-            entries = sum(
-                1 for path in function_dir.iterdir() if path.suffix == ".ckpt"
+            directory = function_directory(increment)
+            copy_siblings(directory, increment.key(3), total - 1)
+            assert len(list(directory.glob("*.ckpt"))) == total
+            functions[label] = (increment, calls, total)
+        benchlib.age(time.monotonic(), smoke=options.smoke)
+        for label, (increment, calls, total) in functions.items():
+            assert increment(3) == 4
+            assert calls == [3]
+            results[f"hit_{label}"] = benchlib.measure(
+                lambda f=increment: f(3), repeat=options.repeat, sample_seconds=sample
             )
-            hits[label] = (
-                entries,
-                median_us(lambda f=increment: f(3), options.repeat),
-                median_us(lambda f=increment: f.is_cached(3), options.repeat, 500),
+            results[f"is_cached_{label}"] = benchlib.measure(
+                lambda f=increment: f.is_cached(3),
+                repeat=options.repeat,
+                sample_seconds=sample,
             )
-            if siblings == options.entries - 1:
-                start = time.perf_counter()
-                cleared = increment.clear()
-                clear_seconds = time.perf_counter() - start
-        small, large = hits["10"], hits[f"{options.entries:,}"]
-        rows.append(("hit `f(3)`, 10 entries", f"{small[1]:.2f} µs", ""))
-        rows.append(
-            (
-                f"hit `f(3)`, {large[0]:,} entries",
-                f"{large[1]:.2f} µs",
-                f"{large[1] / small[1]:.2f}x of 10 entries (target ~1.0x)",
-            )
-        )
-        rows.append(("`is_cached(3)`, 10 entries", f"{small[2]:.2f} µs", ""))
-        rows.append(
-            (
-                f"`is_cached(3)`, {large[0]:,} entries",
-                f"{large[2]:.2f} µs",
-                f"{large[2] / small[2]:.2f}x of 10 entries",
-            )
-        )
-        rows.append(
-            (
-                f"`clear()` of {cleared:,} entries",
-                f"{clear_seconds:.2f} s",
-                f"{cleared / clear_seconds:,.0f} entries/s",
-            )
-        )
-        joblib_seconds = joblib_clear_seconds(base, options.joblib_entries)
-        if joblib_seconds is not None:
-            rows.append(
-                (
-                    f"joblib `Memory.clear()` of {options.joblib_entries:,} entries",
-                    f"{joblib_seconds:.2f} s",
-                    f"{options.joblib_entries / joblib_seconds:,.0f} entries/s",
-                )
-            )
-    print(f"{os.cpu_count()} CPUs, medians of {options.repeat} samples\n")
-    print("| measurement | value | note |")
-    print("|---|---:|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+            assert calls == [3], "a timed call ran the function: not a hit"
+            results[f"entries_{label}"] = total
+        increment, _, total = functions["large"]
+        start = time.perf_counter()
+        cleared = increment.clear()
+        results["clear_large_seconds"] = time.perf_counter() - start
+        assert cleared == total
+        assert scan(increment.directory) == []
+
+        # Equal work: the same number of complete entries on both sides.
+        calls = []
+        ours = make_function(base / "clear-checkpointing", calls)
+        ours(3)
+        save_entries(ours, options.clear_entries - 1)
+        start = time.perf_counter()
+        cleared = ours.clear()
+        results["clear_checkpointing_seconds"] = time.perf_counter() - start
+        assert cleared == options.clear_entries
+        memory = joblib_entries(base, options.clear_entries)
+        start = time.perf_counter()
+        memory.clear(warn=False)
+        results["clear_joblib_seconds"] = time.perf_counter() - start
+        assert not any((base / "joblib").rglob("output.pkl"))
+        run.results.update(results)
+    import report
+
+    print(report.render_script("store_scaling", run.document()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
