@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from checkpointing import ConfigurationError, Store, checkpoint
+from checkpointing import MISSING, ConfigurationError, Store, checkpoint
 
 from .strategies import make_manifest
 
@@ -72,11 +72,22 @@ class TestEvict:
         assert after.st_mtime == before.st_mtime
 
     def test_load_with_max_age(self, tmp_path):
-        """An entry older than max_age loads as missing."""
+        """An entry older than max_age loads as missing; a younger one loads."""
         store = Store(tmp_path)
         key = _save(store, 1)
         _age(store, key, accessed=0, written=100)
-        assert store.load(FID, key, max_age=50) is not store.load(FID, key)
+        assert store.load(FID, key, max_age=50) is MISSING
+        assert b"x" * 1000 == store.load(FID, key, max_age=150)
+        assert b"x" * 1000 == store.load(FID, key)
+
+    def test_max_age_applies_to_an_entry_read_before(self, tmp_path):
+        """An entry already read still expires by max_age (whatever load() keeps)."""
+        store = Store(tmp_path)
+        key = _save(store, 1)
+        _age(store, key, accessed=0, written=100)
+        assert b"x" * 1000 == store.load(FID, key)
+        assert store.load(FID, key, max_age=50) is MISSING
+        assert b"x" * 1000 == store.load(FID, key, max_age=150)
 
 
 class TestDecoratorLimits:
@@ -104,21 +115,41 @@ class TestDecoratorLimits:
         assert limited.is_cached(1)  # the newest entry is the most recently used
 
     def test_max_age_recomputes(self, tmp_path):
-        """An entry older than max_age is recomputed."""
+        """An entry older than max_age is recomputed, and the new result stored."""
         calls = []
 
         @checkpoint(directory=tmp_path, max_age=60, ignore_code=["calls"])
         def f(x):
             calls.append(x)
-            return x + 1
+            return x + 1, len(calls)
 
-        f(1)
+        assert (2, 1) == f(1)
         entry = next(tmp_path.rglob("*.ckpt"))
         old = time.time() - 120
         os.utime(entry, (old, old))
-        assert 2 == f(1)
+        assert not f.is_cached(1)
+        assert (2, 2) == f(1)
         assert [1, 1] == calls
         assert f.is_cached(1)
+        assert (2, 2) == f(1)
+        assert [1, 1] == calls
+
+    def test_max_age_keeps_a_younger_entry(self, tmp_path):
+        """An entry younger than max_age is a hit: the body does not run."""
+        calls = []
+
+        @checkpoint(directory=tmp_path, max_age=60, ignore_code=["calls"])
+        def f(x):
+            calls.append(x)
+            return x + 1, len(calls)
+
+        assert (2, 1) == f(1)
+        entry = next(tmp_path.rglob("*.ckpt"))
+        written = time.time() - 30
+        os.utime(entry, (written, written))
+        assert f.is_cached(1)
+        assert (2, 1) == f(1)
+        assert [1] == calls
 
     @pytest.mark.parametrize("options", [{"size_limit": -1}, {"max_age": "1h"}])
     def test_bad_limits(self, options):

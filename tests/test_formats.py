@@ -16,6 +16,7 @@ import mmap
 import pickle
 import subprocess
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -1674,11 +1675,84 @@ class TestResolveSerializer:
             f'pip install "checkpointing[{extra}]"'
         ) == str(info.value)
 
-    def test_other_names_need_no_pyarrow(self, monkeypatch):
-        """CSV, JSON and polars work without pyarrow."""
-        monkeypatch.setitem(sys.modules, "pyarrow", None)
-        for spec in ("pandas-csv", "pandas-json", "polars", "json", "text", "pickle"):
-            resolve_serializer(spec, what="")
+    def test_other_names_need_no_pyarrow(self, tmp_path):
+        """CSV, JSON and polars store and load results without pyarrow."""
+        # A fresh interpreter where pyarrow cannot be imported at all: in this
+        # one, pandas may hold pyarrow already, which no sys.modules entry undoes.
+        code = textwrap.dedent(
+            """
+            import sys
+
+            sys.modules["pyarrow"] = None  # any import of pyarrow now fails
+
+            import pandas as pd
+            import polars as pl
+
+            from checkpointing import checkpoint
+
+            frame = {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+            values = {
+                "pandas-csv": lambda: pd.DataFrame(frame),
+                "pandas-json": lambda: pd.DataFrame(frame),
+                "polars": lambda: pl.DataFrame(frame),
+                "polars-csv": lambda: pl.DataFrame(frame),
+                "polars-json": lambda: pl.DataFrame(frame),
+                "json": lambda: {"a": [1, 2], "b": "x"},
+                "text": lambda: "some text",
+                "pickle": lambda: {"a": (1, 2)},
+            }
+
+
+            def same(expected, actual):
+                if isinstance(expected, pd.DataFrame):
+                    pd.testing.assert_frame_equal(expected, actual)
+                    return True
+                if isinstance(expected, pl.DataFrame):
+                    return expected.equals(actual)
+                return expected == actual
+
+
+            for spec, make in values.items():
+                runs = []
+
+                @checkpoint(
+                    directory=sys.argv[1], serializer=spec, ignore_code=["runs"]
+                )
+                def compute():
+                    runs.append(1)
+                    return make()
+
+                first, hit = compute(), compute()
+                assert 1 == len(runs), spec  # the second call loaded the file
+                assert same(make(), first), spec
+                assert same(make(), hit), (spec, hit)
+                print("ROUND-TRIP", spec, type(hit).__name__, flush=True)
+            print("PYARROW", sys.modules["pyarrow"], flush=True)
+            """
+        )
+        result = subprocess.run(
+            [sys.executable, "-W", "error", "-c", code, str(tmp_path / "cache")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert 0 == result.returncode, result.stderr
+        assert [
+            "ROUND-TRIP pandas-csv DataFrame",
+            "ROUND-TRIP pandas-json DataFrame",
+            "ROUND-TRIP polars DataFrame",
+            "ROUND-TRIP polars-csv DataFrame",
+            "ROUND-TRIP polars-json DataFrame",
+            "ROUND-TRIP json dict",
+            "ROUND-TRIP text str",
+            "ROUND-TRIP pickle dict",
+            "PYARROW None",
+        ] == result.stdout.splitlines()
+        # Each file serializer wrote its own file (pickle is the inline entry).
+        suffixes = sorted(p.suffix for p in (tmp_path / "cache").rglob("value.*"))
+        assert [".csv", ".csv", ".json", ".json", ".json", ".parquet", ".txt"] == (
+            suffixes
+        )
 
     def test_missing_dependency_at_use(self, monkeypatch, tmp_path):
         """A library missing when a serializer is used raises the same advice."""

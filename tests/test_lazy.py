@@ -148,6 +148,15 @@ def _mapped(array) -> bool:
     return False
 
 
+def _stored_bytes(directory) -> dict[str, bytes]:
+    """The bytes of every entry and result file under *directory*, by path."""
+    return {
+        str(path): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.suffix in (".ckpt", ".npy")
+    }
+
+
 class TestMmapMode:
     def test_read_only_hit_maps_the_arrays(self, tmp_path):
         calls = CallLog()
@@ -166,15 +175,39 @@ class TestMmapMode:
         with pytest.raises(ValueError, match="read-only"):
             hit["weights"][0] = 1.0
 
-    def test_copy_on_write_never_changes_the_entry(self, tmp_path):
-        @checkpoint(directory=tmp_path, mmap_mode="c")
+    @pytest.mark.parametrize("serializer", [None, "numpy"])
+    @pytest.mark.parametrize("mode", ["r", "c"])
+    def test_hit_is_a_map_that_never_changes_the_stored_file(
+        self, tmp_path, mode, serializer
+    ):
+        """A hit maps the stored file: "r" refuses writes, "c" keeps them in memory."""
+        calls = CallLog()
+        options = {} if serializer is None else {"serializer": serializer}
+
+        @checkpoint(directory=tmp_path, mmap_mode=mode, **options)
         def make():
+            calls.append(1)
             return np.zeros(100_000)
 
         make()
+        stored = _stored_bytes(tmp_path)
+        assert stored  # the entry (and, for numpy, its .npy file)
         hit = make()
-        hit[:] = 7.0
-        assert 0.0 == make()[0]
+        assert [1] == calls
+        assert _mapped(hit)
+        if mode == "r":
+            assert not hit.flags.writeable
+            with pytest.raises(ValueError, match="read-only"):
+                hit[:] = 7.0
+        else:
+            assert hit.flags.writeable
+            hit[:] = 7.0
+            assert 7.0 == hit[-1]  # the write took effect in this process...
+        assert stored == _stored_bytes(tmp_path)  # ...and never reached the file
+        again = make()
+        assert [1] == calls
+        assert _mapped(again)
+        np.testing.assert_array_equal(np.zeros(100_000), again)
 
     def test_per_call_mmap(self, tmp_path):
         @checkpoint(directory=tmp_path)

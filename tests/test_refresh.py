@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkpointing import ConfigurationError, checkpoint
+from checkpointing import ConfigurationError, checkpoint, scan
 
 
 class CallLog(list):
@@ -27,40 +27,71 @@ class Switch:
 
 
 def _counted(tmp_path, **options):
+    """
+    A checkpointed ``step(x)`` returning ``(2 * x, n)`` for its n-th run.
+
+    The run number comes from the call log, which the key does not see, so a
+    stored result tells which run computed it: a result computed but not
+    stored is told apart from one stored in place of the old result.
+    """
     calls = CallLog()
 
     @checkpoint(directory=tmp_path, **options)
     def step(x):
         calls.append(x)
-        return x * 2
+        return x * 2, len(calls)
 
     return step, calls
 
 
+def _causes(directory, step, *args) -> list[str]:
+    """The manifest causes (``inspect`` wording) of the entries for these arguments."""
+    key = step.key(*args)
+    return [record.cause for record in scan(directory) if record.key == key]
+
+
 class TestRefreshOption:
-    def test_refresh_true_recomputes_every_call(self, tmp_path):
+    def test_refresh_true_recomputes_and_stores_every_call(self, tmp_path):
+        """refresh=True runs the body at every call and stores each new result."""
         step, calls = _counted(tmp_path, refresh=True)
-        assert (4, 4) == (step(2), step(2))
+        assert [(4, 1), (4, 2)] == [step(2), step(2)]
         assert [2, 2] == calls
+        assert (4, 2) == step.using(refresh=False)(2)  # the newest run, stored
+        assert [2, 2] == calls
+        assert ["forced rerun"] == _causes(tmp_path, step, 2)
 
     def test_refresh_callable_is_evaluated_at_each_call(self, tmp_path):
+        """A refresh= callable is asked at each call; a refreshed result is stored."""
         switch = Switch()
         step, calls = _counted(tmp_path, refresh=lambda: switch.value)
-        step(1)
-        step(1)
+        assert (2, 1) == step(1)
+        assert (2, 1) == step(1)
         switch.value = True
-        step(1)
+        assert (2, 2) == step(1)
         switch.value = False
-        step(1)
+        assert (2, 2) == step(1)  # the refreshed result, stored in place
         assert [1, 1] == calls
+        assert ["forced rerun"] == _causes(tmp_path, step, 1)
 
     def test_refreshed_result_overwrites_the_entry(self, tmp_path):
+        """using(refresh=True) stores its new result in place of the old one."""
+        step, calls = _counted(tmp_path)
+        assert (6, 1) == step(3)
+        assert ["first call"] == _causes(tmp_path, step, 3)
+        assert (6, 2) == step.using(refresh=True)(3)
+        assert (6, 2) == step(3)
+        assert [3, 3] == calls
+        assert step.explain(3).hit
+        assert ["forced rerun"] == _causes(tmp_path, step, 3)
+
+    def test_rerun_overwrites_the_entry(self, tmp_path):
+        """rerun() stores its new result in place of the old one."""
         step, calls = _counted(tmp_path)
         step(3)
-        step.using(refresh=True)(3)
-        step(3)
+        assert (6, 2) == step.rerun(3)
+        assert (6, 2) == step(3)
         assert [3, 3] == calls
-        assert "forced" in step.explain(3).cause or step.explain(3).hit
+        assert ["forced rerun"] == _causes(tmp_path, step, 3)
 
     def test_bad_refresh_refused(self):
         with pytest.raises(ConfigurationError, match="refresh="):
@@ -71,7 +102,7 @@ class TestUsing:
     def test_using_false_overrides_refresh_true(self, tmp_path):
         step, calls = _counted(tmp_path, refresh=True)
         step(1)
-        assert 2 == step.using(refresh=False)(1)
+        assert (2, 1) == step.using(refresh=False)(1)
         assert [1] == calls
 
     def test_using_does_not_clash_with_parameter_names(self, tmp_path):
@@ -89,7 +120,7 @@ class TestUsing:
     def test_using_lazy(self, tmp_path):
         step, _calls = _counted(tmp_path)
         handle = step.using(lazy=True)(5)
-        assert 10 == handle.load()
+        assert (10, 1) == handle.load()
 
     def test_bad_using_option(self, tmp_path):
         step, _ = _counted(tmp_path)
@@ -110,27 +141,30 @@ class TestEnvironment:
         monkeypatch.setenv(
             "CHECKPOINTING_REFRESH", value.format(module=step.__wrapped__.__module__)
         )
-        step(1)
+        assert (2, 2) == step(1)
+        monkeypatch.delenv("CHECKPOINTING_REFRESH")
+        assert (2, 2) == step(1)  # the refreshed result, stored in place
         assert [1, 1] == calls
+        assert ["forced rerun"] == _causes(tmp_path, step, 1)
 
     @pytest.mark.parametrize("value", ["", "other", "other.step", "stepper"])
     def test_refresh_env_leaves_others_alone(self, tmp_path, monkeypatch, value):
         step, calls = _counted(tmp_path)
         step(1)
         monkeypatch.setenv("CHECKPOINTING_REFRESH", value)
-        step(1)
+        assert (2, 1) == step(1)
         assert [1] == calls
 
     def test_disable_bypasses_reads_and_writes(self, tmp_path, monkeypatch):
         step, calls = _counted(tmp_path)
         step(1)
         monkeypatch.setenv("CHECKPOINTING_DISABLE", "1")
-        assert 2 == step(1)
-        assert 4 == step(2)
+        assert (2, 2) == step(1)
+        assert (4, 3) == step(2)
         assert [1, 1, 2] == calls
         monkeypatch.delenv("CHECKPOINTING_DISABLE")
         assert not step.is_cached(2)  # nothing was written while disabled
-        step(1)
+        assert (2, 1) == step(1)  # the entry from before, not overwritten
         assert [1, 1, 2] == calls
 
     def test_disable_with_lazy_returns_an_in_memory_handle(self, tmp_path, monkeypatch):
@@ -138,13 +172,12 @@ class TestEnvironment:
         monkeypatch.setenv("CHECKPOINTING_DISABLE", "yes")
         handle = step.lazy(4)
         assert handle.loaded
-        assert 8 == handle.load()
+        assert (8, 1) == handle.load()
         assert handle.manifest is None
 
     @pytest.mark.parametrize("value", ["0", "false", "no", ""])
     def test_disable_off_values(self, tmp_path, monkeypatch, value):
         step, calls = _counted(tmp_path)
         monkeypatch.setenv("CHECKPOINTING_DISABLE", value)
-        step(1)
-        step(1)
+        assert [(2, 1), (2, 1)] == [step(1), step(1)]
         assert [1] == calls

@@ -11,6 +11,7 @@ import pytest
 
 from checkpointing import (
     CheckpointingWarning,
+    CloudpickleSerializer,
     CorruptEntryError,
     Store,
     StoreError,
@@ -27,6 +28,38 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 
 def _save(store: Store, payload: bytes = b"value") -> None:
     store.save(make_manifest(key=KEY, function_id=FID), payload, {})
+
+
+class CallLog(list):
+    """Records the calls of a checkpointed body; its constant digest keeps it out of the key."""
+
+    def __checkpoint_digest__(self) -> str:
+        return "CallLog"
+
+
+def _make(root, calls: CallLog, **options):
+    """``f(x) = x + 1`` checkpointed in *root*: the same code, so the same key, every time."""
+
+    @checkpoint(directory=root, **options)
+    def f(x):
+        calls.append(x)
+        return x + 1
+
+    return f
+
+
+def _plant(root, key: str, value: object, hmac_key: bytes | None = None) -> None:
+    """
+    Replace the stored entry of *key* by one holding *value*, as an attacker would.
+
+    The entry is written through the store API (unsigned, or signed with
+    *hmac_key*), so it is well formed: only trust checks can refuse it.
+    """
+    entry = next(root.rglob(f"{key}.ckpt"))
+    writer = Store(root, trust_directory=True, hmac_key=hmac_key)
+    manifest = writer.manifest(entry.parent.name, key)
+    assert manifest is not None
+    writer.save(manifest, CloudpickleSerializer().dumps(value), {})
 
 
 class TestTrustedDirectory:
@@ -65,24 +98,21 @@ class TestTrustedDirectory:
     def test_decorator_runs_uncached_with_one_warning(self, tmp_path):
         """Through @checkpoint: a planted entry is never loaded; the value is computed."""
         root = tmp_path / "cache"
-
-        @checkpoint(directory=root)
-        def f(x):
-            return x + 1
-
-        key = f.key(1)
-        assert 2 == f(1)
+        calls = CallLog()
+        assert 2 == _make(root, calls)(1)
         root.chmod(0o777)  # then someone swaps in another value under that key
+        _plant(root, _make(root, calls).key(1), "planted")
+        # Control: the planted entry is well formed, a trusting reader loads it.
+        assert "planted" == _make(root, calls, trust_directory=True)(1)
+        assert [1] == calls
 
-        @checkpoint(directory=root)  # a new process would see it like this
-        def f(x):  # the same function, decorated afresh
-            return x + 1
-
-        entry = next(root.rglob(f"{key}.ckpt"))
-        assert entry.exists()
-        with pytest.warns(CheckpointingWarning, match="not trusted") as caught:
+        f = _make(root, calls)  # a new process would see it like this
+        with pytest.warns(
+            CheckpointingWarning, match="directory is not trusted"
+        ) as caught:
             assert 2 == f(1)
         assert 1 == len(caught)
+        assert [1, 1] == calls  # the body ran
 
     @posix_only
     def test_environment_opt_in(self, tmp_path, monkeypatch):
@@ -91,13 +121,12 @@ class TestTrustedDirectory:
         root.mkdir(mode=0o777)
         root.chmod(0o777)
         monkeypatch.setenv("CHECKPOINTING_TRUST_DIRECTORY", "1")
-
-        @checkpoint(directory=root)
-        def f(x):
-            return x + 1
-
+        calls = CallLog()
+        f = _make(root, calls)
         assert 2 == f(1)
         assert f.is_cached(1)
+        assert 2 == _make(root, calls)(1)  # read back by a fresh store: a hit
+        assert [1] == calls
 
 
 class TestSignedEntries:
@@ -110,13 +139,15 @@ class TestSignedEntries:
     def test_unsigned_entry_refused(self, tmp_path):
         """With a key set, an unsigned entry is refused (a planted pickle has no signature)."""
         _save(Store(tmp_path))
-        with pytest.raises(CorruptEntryError, match="unsigned"):
+        with pytest.raises(
+            CorruptEntryError, match="unsigned entry, and an HMAC key is set"
+        ):
             Store(tmp_path, hmac_key=b"secret").load(FID, KEY)
 
     def test_other_key_refused(self, tmp_path):
         """An entry signed under another key is refused."""
         _save(Store(tmp_path, hmac_key=b"one"))
-        with pytest.raises(CorruptEntryError, match="HMAC"):
+        with pytest.raises(CorruptEntryError, match="HMAC signature mismatch"):
             Store(tmp_path, hmac_key=b"two").load(FID, KEY)
 
     def test_tampered_payload_with_fixed_checksum_refused(self, tmp_path):
@@ -131,7 +162,7 @@ class TestSignedEntries:
         data[40:45] = b"VALUE"  # same length; then forge the unkeyed checksum
         struct.pack_into("<Q", data, 32, xxhash.xxh3_64_intdigest(bytes(data[40:45])))
         entry.write_bytes(bytes(data))
-        with pytest.raises(CorruptEntryError, match="HMAC"):
+        with pytest.raises(CorruptEntryError, match="HMAC signature mismatch"):
             Store(tmp_path, hmac_key=b"secret").load(FID, KEY)
 
     def test_signed_entry_readable_without_key(self, tmp_path):
@@ -140,20 +171,42 @@ class TestSignedEntries:
         assert b"value" == Store(tmp_path).load(FID, KEY)
 
     def test_decorator_treats_unsigned_as_miss(self, tmp_path, monkeypatch):
-        """@checkpoint with CHECKPOINTING_HMAC_KEY recomputes over an unsigned entry."""
-        calls = []
-
-        @checkpoint(directory=tmp_path, ignore_code=["calls"])
-        def f(x):
-            calls.append(x)
-            return x * 2
-
-        assert 4 == f(2)
+        """@checkpoint with CHECKPOINTING_HMAC_KEY never loads a planted unsigned entry."""
+        calls = CallLog()
+        f = _make(tmp_path, calls)
+        assert 2 == f(1)
+        _plant(tmp_path, f.key(1), "planted")
+        # Control: without a key, the planted entry verifies by checksum and loads.
+        assert "planted" == _make(tmp_path, calls)(1)
+        assert [1] == calls
         monkeypatch.setenv("CHECKPOINTING_HMAC_KEY", "secret")
-        with pytest.warns(CheckpointingWarning, match="unsigned"):
-            assert 4 == f(2)
-        assert 4 == f(2)  # now signed: a hit
-        assert [2, 2] == calls
+        with pytest.warns(
+            CheckpointingWarning, match="unsigned entry, and an HMAC key is set"
+        ):
+            assert 2 == f(1)
+        assert [1, 1] == calls  # the body ran
+        assert 2 == _make(tmp_path, calls)(1)  # now signed: a hit
+        assert [1, 1] == calls
+
+    def test_decorator_never_loads_an_entry_signed_under_another_key(
+        self, tmp_path, monkeypatch
+    ):
+        """@checkpoint with CHECKPOINTING_HMAC_KEY recomputes over another key's entry."""
+        calls = CallLog()
+        monkeypatch.setenv("CHECKPOINTING_HMAC_KEY", "secret")
+        f = _make(tmp_path, calls)
+        assert 2 == f(1)
+        _plant(tmp_path, f.key(1), "planted", hmac_key=b"attacker")
+        monkeypatch.delenv("CHECKPOINTING_HMAC_KEY")
+        # Control: without a key, the planted entry verifies by checksum and loads.
+        assert "planted" == _make(tmp_path, calls)(1)
+        assert [1] == calls
+        monkeypatch.setenv("CHECKPOINTING_HMAC_KEY", "secret")
+        with pytest.warns(CheckpointingWarning, match="HMAC signature mismatch"):
+            assert 2 == f(1)
+        assert [1, 1] == calls  # the body ran
+        assert 2 == _make(tmp_path, calls)(1)  # signed under "secret" again: a hit
+        assert [1, 1] == calls
 
 
 class TestSymlinks:

@@ -643,6 +643,18 @@ class TestRecentPayloads:
         assert b"value" == store.load(FID, KEY)
         assert 1 == len(file_reads)
 
+    def test_entry_kept_in_memory_still_expires_by_max_age(
+        self, tmp_path, monkeypatch, file_reads
+    ):
+        """max_age applies to bytes served from memory as to bytes read from disk."""
+        store = Store(tmp_path)
+        _save(store, payload=b"value")
+        _age(monkeypatch, 100)
+        assert b"value" == store.load(FID, KEY)  # read, and kept in memory
+        assert b"value" == store.load(FID, KEY, max_age=500)
+        assert 1 == len(file_reads)  # the second load came from memory
+        assert store.load(FID, KEY, max_age=50) is MISSING
+
     def test_freshly_written_entry_is_read_each_time(self, tmp_path, file_reads):
         """An entry written within the timestamp margin is read from disk on every hit."""
         store = Store(tmp_path)

@@ -10,7 +10,7 @@ second. ``expect.toml`` says what the second (and third) run must do::
     category = "callees"          # one of CATEGORIES (issue 3's groups)
     second_run = "hit"            # or "miss"
     recomputed = []               # run 2's COMPUTE lines, as a multiset
-    changed = []                  # component names `inspect` must mention (miss; * = any)
+    changed = []                  # miss: causes or components of run 2's entries (* = any)
     third_run = "hit"             # only with v2/: run 3, same cache
     third_recomputed = []         # as `recomputed`, for run 3
     limitation = "why"            # only under cases/limitations/
@@ -23,18 +23,35 @@ recursive function recomputing 7 levels appears 7 times), and every other
 checkpointed function must be a hit. Each run uses its own ``PYTHONHASHSEED``,
 so nothing may depend on ``hash()`` order.
 
+Before the edit, ``v0`` runs a second time on the warm cache: a control that
+must be all hits with the same results. Without it, a case whose "miss" comes
+from a key that changes at every run (not from the edit) would pass.
+
 After each edit the same project also runs against a new, empty cache: its
 ``RESULT`` lines must equal those of the run with the shared cache, so an entry
 reused after an edit can never be a stale result.
 
+``changed`` is matched against the entries computed by that run only, never
+the cache's whole history (where run 1's ``first call`` always is): each name
+must be the cause (``"first call"``) or a changed component (``"source"``,
+``"callee:helpers:scale"``) of one of them in ``inspect --json``, and must
+appear in their explanations in the ``inspect`` summary.
+
 Cases under ``cases/limitations/`` describe the *correct* behaviour that the
 library does not deliver yet; they are strict xfails, so fixing one shows up.
+They may fail only with :class:`ScenarioExpectationError` (the run hit where
+the case says it should miss, or the reverse): a warning, a crash, a stale
+result or wrong ``inspect`` output in such a case is a real failure.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import re
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +59,7 @@ from typing import Any, Literal
 
 import pytest
 
+from checkpointing._cli import main as cli_main
 from tests.helpers import (
     bump_mtimes,
     copy_project,
@@ -87,6 +105,19 @@ CATEGORIES = frozenset(
         "blind-spot",  # limitations only: what static analysis cannot see
     }
 )
+
+#: A line of inspect's "most recent computations" that starts an entry's block.
+_ENTRY_LINE = re.compile(r"^  \S.*  key ([0-9a-f]{12})  ")
+
+
+class ScenarioExpectationError(Exception):
+    """
+    A run recomputed other functions than ``expect.toml`` says: a wrong hit or miss.
+
+    The only failure a limitation case may show (its xfail names this type),
+    so anything else going wrong in one of them fails the test for real.
+    """
+
 
 _KEYS = {
     "category",
@@ -190,10 +221,11 @@ def _params() -> list[Any]:
             pytest.param(
                 case,
                 id=f"limitations/{case.name}",
-                # A limitation case must fail on its assertions; a crash or a
-                # timeout is a real failure, not the known limitation.
+                # A limitation case must fail on its hit/miss expectation; a
+                # crash, a timeout, a warning, a stale result or wrong inspect
+                # output is a real failure, not the known limitation.
                 marks=pytest.mark.xfail(
-                    strict=True, reason=reason, raises=AssertionError
+                    strict=True, reason=reason, raises=ScenarioExpectationError
                 ),
             )
         )
@@ -249,12 +281,24 @@ class Scenario:
             )
             return shared.result(), fresh.result()
 
-    def inspect(self) -> str:
-        """Return the output of ``python -m checkpointing inspect`` on the cache."""
-        completed = run_python(
-            ["-m", "checkpointing", "inspect", str(self.cache)], cwd=self.tmp_path
-        )
-        return completed.stdout
+    def inspect(self) -> tuple[str, dict[str, Any]]:
+        """
+        Return ``inspect``'s text summary of the cache, and its ``--json`` form.
+
+        The command runs in this process (``main()`` is what ``python -m
+        checkpointing`` runs; test_cli covers that path): a subprocess would
+        add a tenth of a second to every case.
+        """
+        outputs = []
+        for arguments in (
+            ["inspect", str(self.cache)],
+            ["inspect", "--json", str(self.cache)],
+        ):
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                status = cli_main(arguments)
+            assert status == 0, f"inspect exited with {status}:\n{out.getvalue()}"
+            outputs.append(out.getvalue())
+        return outputs[0], json.loads(outputs[1])
 
 
 def _assert_stage(
@@ -265,23 +309,90 @@ def _assert_stage(
     recomputed: tuple[str, ...],
     changed: tuple[str, ...],
     earlier: Run,
+    started: float,
 ) -> None:
+    """
+    Check one run after an edit.
+
+    Raises:
+        ScenarioExpectationError: If it recomputed other functions than
+            *recomputed* (a wrong hit or miss).
+        AssertionError: For anything else (stale result, wrong ``inspect``).
+    """
     context = f"{earlier.report()}{run.report()}"
-    assert sorted(recomputed) == sorted(run.computes), (
-        f"expected a {outcome} recomputing {sorted(recomputed)}, "
-        f"got COMPUTE lines {run.computes}\n{context}"
-    )
+    if sorted(recomputed) != sorted(run.computes):
+        raise ScenarioExpectationError(
+            f"expected a {outcome} recomputing {sorted(recomputed)}, "
+            f"got COMPUTE lines {run.computes}\n{context}"
+        )
     # No stale result: the cached answer equals what the same code computes
     # from scratch.
     assert fresh.results == run.results, (
         f"stale result: fresh cache gave {fresh.results}\n{context}{fresh.report()}"
     )
     if outcome == "miss" and changed:
-        output = scenario.inspect()
-        missing = [name for name in changed if not _mentions(output, name)]
-        assert not missing, (
-            f"inspect does not mention {missing}\n=== inspect ===\n{output}\n{context}"
+        text, data = scenario.inspect()
+        # The entries this run computed (created after it started), not the
+        # explanations of earlier runs' entries.
+        entries = [e for e in data["recent"] if e["created_at"] >= started]
+        report = (
+            f"=== inspect ===\n{text}=== entries of this run ===\n"
+            f"{json.dumps(entries, indent=1)}\n{context}"
         )
+        assert entries, f"inspect shows no entry computed by this run\n{report}"
+        blocks = _entry_blocks(text)
+        shown = [blocks.get(e["key"][:12]) for e in entries]
+        assert None not in shown, (
+            f"an entry of this run is not in the summary\n{report}"
+        )
+        missing = [name for name in changed if not _explained(entries, name)]
+        assert not missing, f"this run's entries do not name {missing}\n{report}"
+        missing = [
+            name
+            for name in changed
+            if not any(_mentions(block or "", name) for block in shown)
+        ]
+        assert not missing, (
+            f"inspect's summary of this run's entries does not mention {missing}\n"
+            f"{report}"
+        )
+
+
+def _name_pattern(name: str) -> str:
+    """A regular expression for *name*, where ``*`` matches any non-space run."""
+    return r"\S*".join(re.escape(part) for part in name.split("*"))
+
+
+def _explained(entries: list[dict[str, Any]], name: str) -> bool:
+    """Whether *name* is the cause or a changed component of one of *entries*."""
+    pattern = re.compile(_name_pattern(name))
+    for entry in entries:
+        reason = entry["reason"]
+        if reason["cause"] == name:
+            return True
+        if any(pattern.fullmatch(c["component"]) for c in reason["changes"]):
+            return True
+    return False
+
+
+def _entry_blocks(text: str) -> dict[str, str]:
+    """
+    The blocks of inspect's "most recent computations", by 12-digit key prefix.
+
+    A block is the entry's line and the indented explanation under it.
+    """
+    blocks: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        match = _ENTRY_LINE.match(line)
+        if match is not None:
+            current = match.group(1)
+            blocks[current] = line + "\n"
+        elif current is not None and line.startswith("      "):
+            blocks[current] += line + "\n"
+        else:
+            current = None
+    return blocks
 
 
 def _mentions(output: str, name: str) -> bool:
@@ -293,8 +404,7 @@ def _mentions(output: str, name: str) -> bool:
     A ``*`` in *name* matches any non-space run (for paths that depend on
     where the case runs, e.g. ``file:*/factor.txt``).
     """
-    pattern = r"\S*".join(re.escape(part) for part in name.split("*"))
-    return re.search(rf"(?<!\S){pattern}(?!\S)", output) is not None
+    return re.search(rf"(?<!\S){_name_pattern(name)}(?!\S)", output) is not None
 
 
 @pytest.mark.parametrize("case_dir", _params())
@@ -307,8 +417,16 @@ def test_scenario(case_dir: Path, tmp_path: Path) -> None:
 
     first = scenario.run("run 1 (v0)", scenario.cache, seed=1)
     assert first.computes, f"run 1 computed nothing\n{first.report()}"
+    # The control: the unedited project on the warm cache is all hits.
+    control = scenario.run("control (v0 again)", scenario.cache, seed=6)
+    assert not control.computes, (
+        f"v0 rerun on its own cache recomputed {control.computes}: a miss the "
+        f"edit cannot explain\n{first.report()}{control.report()}"
+    )
+    assert first.results == control.results, f"{first.report()}{control.report()}"
 
     scenario.apply("v1")
+    started = time.time()
     second, second_fresh = scenario.run_and_fresh("run 2 (v1)", seed=2)
     _assert_stage(
         scenario,
@@ -317,11 +435,13 @@ def test_scenario(case_dir: Path, tmp_path: Path) -> None:
         expectation.second_run,
         expectation.recomputed,
         expectation.changed,
-        earlier=first,
+        earlier=control,
+        started=started,
     )
 
     if expectation.third_run is not None:
         scenario.apply("v2")
+        started = time.time()
         third, third_fresh = scenario.run_and_fresh("run 3 (v2)", seed=4)
         _assert_stage(
             scenario,
@@ -331,6 +451,7 @@ def test_scenario(case_dir: Path, tmp_path: Path) -> None:
             expectation.third_recomputed,
             expectation.third_changed,
             earlier=second,
+            started=started,
         )
 
 
