@@ -147,6 +147,21 @@ class TestEnvironment:
         assert [1, 1] == calls
         assert ["forced rerun"] == _causes(tmp_path, step, 1)
 
+    def test_explain_predicts_a_forced_refresh(self, tmp_path, monkeypatch):
+        """explain() says what the call will do: a forced rerun, not a hit."""
+        step, calls = _counted(tmp_path)
+        step(1)
+        assert step.explain(1).hit
+        monkeypatch.setenv("CHECKPOINTING_REFRESH", "step")
+        explanation = step.explain(1)
+        assert ("miss", "forced rerun") == (explanation.status, explanation.cause)
+        assert (2, 2) == step(1)  # and the call did recompute
+        assert [1, 1] == calls
+        monkeypatch.delenv("CHECKPOINTING_REFRESH")
+        assert step.explain(1).hit
+        forced, _ = _counted(tmp_path / "option", refresh=True)
+        assert "forced rerun" == forced.explain(1).cause
+
     @pytest.mark.parametrize("value", ["", "other", "other.step", "stepper"])
     def test_refresh_env_leaves_others_alone(self, tmp_path, monkeypatch, value):
         step, calls = _counted(tmp_path)

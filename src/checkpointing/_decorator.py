@@ -726,13 +726,17 @@ class Checkpointed(Generic[P, R]):
 
         Nothing runs. A miss names every component (own source, callee, global,
         package, docstring) and argument that differs from the nearest stored
-        entry of this function.
+        entry of this function. A call that ``refresh=`` or
+        ``CHECKPOINTING_REFRESH`` would force is a miss with cause
+        ``"forced rerun"``, as the call itself would be.
 
         Raises:
             TypeError: If the arguments do not match the signature.
             CheckpointingError: If the key cannot be computed.
         """
         plan = self._plan(args, kwargs)
+        if self._refresh_requested():
+            return Explanation("miss", FORCED, (), plan.key, plan.key)
         if plan.store.is_valid(
             plan.function_id, plan.name, max_age=self._max_age, key=plan.key
         ):
