@@ -13,8 +13,18 @@ import textwrap
 
 import pytest
 
-from checkpointing import FingerprintError, IncompleteFingerprintWarning
-from checkpointing._fingerprint import Fingerprint, fingerprint_function
+from checkpointing import (
+    AmbientStateWarning,
+    FingerprintError,
+    IncompleteFingerprintWarning,
+    checkpoint,
+)
+from checkpointing._digest import digest_value
+from checkpointing._fingerprint import (
+    Fingerprint,
+    fingerprint_arguments,
+    fingerprint_function,
+)
 
 _names = itertools.count()
 
@@ -246,12 +256,21 @@ class TestExternalCode:
             def f(x):
                 return json.dumps(join("a", cloudpickle.dumps(x).hex()))
         """
-        (fingerprint,), _ = fingerprints(source)
-        expected = {"docstring", "package:cloudpickle", "python", "signature", "source"}
+        (fingerprint,), name = fingerprints(source)
+        expected = {
+            "docstring",
+            f"global:{name}:join",  # which object the name is bound to
+            "package:cloudpickle",
+            "python",
+            "signature",
+            "source",
+        }
         assert expected == set(fingerprint.components)
         package = fingerprint.components["package:cloudpickle"]
         assert importlib.metadata.version("cloudpickle") == package.summary
         assert "package" == package.kind
+        join = fingerprint.components[f"global:{name}:join"]
+        assert f"{os.path.join.__module__}.join (Python " in join.summary
 
     def test_not_a_function(self):
         """A builtin has no fingerprint: FingerprintError names it."""
@@ -497,3 +516,545 @@ def test_set_literal_constant_is_stable_across_hash_seeds(tmp_path):
         )
         keys.add(done.stdout.strip())
     assert 1 == len(keys)
+
+
+# -- library-owned objects ---------------------------------------------------------------
+
+# Two objects each of one library module: rebinding a global from the first to the
+# second must change the key (issue: every pair below shared one key).
+SIBLINGS = [
+    pytest.param("scipy.stats", "norm", "t", id="norm-t"),
+    pytest.param("sklearn.metrics", "f1_score", "precision_score", id="f1-precision"),
+    pytest.param("numpy", "sum", "max", id="sum-max"),
+    pytest.param("math", "floor", "ceil", id="floor-ceil"),
+    pytest.param("numpy", "add", "multiply", id="ufuncs"),
+    pytest.param("scipy.stats", "multivariate_normal", "wishart", id="multivariate"),
+]
+
+
+class TestLibraryObjects:
+    @pytest.mark.parametrize(("module", "first", "second"), SIBLINGS)
+    def test_rebinding_to_a_sibling_changes_only_that_global(
+        self, fingerprints, module, first, second
+    ):
+        """``from m import a as target`` -> ``b as target``: the global's digest changes."""
+        pytest.importorskip(module)
+        source = f"""
+            from {module} import {first} as target
+
+
+            def f(x):
+                return target(x)
+        """
+        (before, after), name = fingerprints(
+            source, source.replace(f"{first} as", f"{second} as")
+        )
+        assert [f"global:{name}:target"] == changed(before, after)
+        summary = after.components[f"global:{name}:target"].summary
+        assert f".{second} (" in summary
+
+    def test_rebinding_in_one_process_rewalks(self, fingerprints):
+        """A global rebound at run time (another distribution, then an array) is seen."""
+        pytest.importorskip("scipy")
+        import numpy
+        import scipy.stats
+
+        source = """
+            from scipy.stats import t as dist
+
+
+            def f(x):
+                return dist.sf(x)
+        """
+        (before,), name = fingerprints(source)
+        module = sys.modules[name]
+        module.dist = scipy.stats.norm
+        after = fingerprint_function(module.f)
+        assert [f"global:{name}:dist"] == changed(before, after)
+        module.dist = numpy.arange(3)  # its __eq__ cannot answer the memo's check
+        assert (
+            fingerprint_function(module.f)
+            .components[f"global:{name}:dist"]
+            .summary.endswith("array([0, 1, 2])")
+        )
+        module.dist = scipy.stats.t
+        assert before == fingerprint_function(module.f)
+
+    def test_alias_is_identified_like_the_original(self, fingerprints):
+        """``t as student`` is the object scipy exposes as ``scipy.stats.t``."""
+        pytest.importorskip("scipy")
+        plain = """
+            from scipy.stats import t
+
+
+            def f(x):
+                return t.sf(x, 3)
+        """
+        aliased = plain.replace("import t", "import t as student").replace(
+            "t.sf", "student.sf"
+        )
+        (original,), first = fingerprints(plain)
+        (alias,), second = fingerprints(aliased)
+        left = original.components[f"global:{first}:t"]
+        right = alias.components[f"global:{second}:student"]
+        assert left.digest == right.digest
+        assert right.summary.startswith("scipy.stats.t (scipy ")
+
+    def test_reading_a_distribution_reads_no_state(self, fingerprints):
+        """Drawing from numpy's global generator never changes a ``t.sf`` key."""
+        pytest.importorskip("scipy")
+        import numpy
+
+        source = """
+            from scipy.stats import t
+
+
+            def f(x):
+                return float(t.sf(x, 3))
+        """
+        (before,), name = fingerprints(source)
+        numpy.random.random(10)  # the RandomState that t holds moves on
+        after = fingerprint_function(sys.modules[name].f)
+        assert before == after
+        assert not any(c.startswith("ambient:") for c in after.components)
+
+    def test_project_created_instances_keep_their_parameters(self, fingerprints):
+        """``SVC(C=10)`` made by project code is data: its parameters are the digest."""
+        pytest.importorskip("sklearn")
+        source = """
+            from sklearn.preprocessing import StandardScaler
+            from sklearn.svm import SVC
+
+            MODEL = SVC(C=10)
+            SCALER = StandardScaler(with_mean=False)
+
+
+            def f(x):
+                return MODEL, SCALER.fit_transform(x)
+        """
+        edited = source.replace("C=10", "C=1").replace("with_mean=False", "")
+        (before, after), name = fingerprints(source, edited)
+        assert [f"global:{name}:MODEL", f"global:{name}:SCALER"] == changed(
+            before, after
+        )
+        assert "SVC(C=10)" == before.components[f"global:{name}:MODEL"].summary
+
+    def test_project_function_held_by_a_library_object_is_walked(self, fingerprints):
+        """``FunctionTransformer(func=helper)``: editing *helper* changes the key."""
+        pytest.importorskip("sklearn")
+        source = """
+            from sklearn.preprocessing import FunctionTransformer
+
+
+            def helper(x):
+                return x + 1
+
+
+            STEP = FunctionTransformer(func=helper)
+
+
+            def f(x):
+                return STEP.fit_transform(x)
+        """
+        (before, after), name = fingerprints(source, source.replace("x + 1", "x + 2"))
+        assert f"callee:{name}:helper" in changed(before, after)
+
+    def test_frozen_distribution_is_data_without_exec_made_code(self, fingerprints):
+        """``norm(0, 1)`` in project code: its parameters count, scipy's exec'd methods not."""
+        pytest.importorskip("scipy")
+        source = """
+            from scipy import stats
+
+            PRIOR = stats.norm(0, 1)
+
+
+            def f(x):
+                return PRIOR.cdf(x)
+        """
+        (before, after), name = fingerprints(source, source.replace("0, 1", "0, 2"))
+        assert [f"global:{name}:PRIOR"] == changed(before, after)
+        assert all("<unknown>" not in component for component in after.components)
+
+
+def _keys_in_subprocess(tmp_path, script: str, runs: int = 2) -> list[str]:
+    """Run *script* (printing one line) in *runs* fresh processes under -W error."""
+    import subprocess
+
+    (tmp_path / "script.py").write_text(textwrap.dedent(script), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKPOINTING_")}
+    env["CHECKPOINTING_DIR"] = str(tmp_path / "cache")
+    found = []
+    for seed in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-W", "error", "script.py"],
+            cwd=tmp_path,
+            env={**env, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert 0 == done.returncode, done.stderr
+        found.append(done.stdout.strip())
+    return found
+
+
+def test_issue_reproduction_is_cached_across_processes(tmp_path):
+    """``t.sf`` in a cached function: a key, no warning, the same in two processes."""
+    pytest.importorskip("scipy")
+    first, second = _keys_in_subprocess(
+        tmp_path,
+        """
+        from scipy.stats import t
+
+        from checkpointing import checkpoint
+
+
+        @checkpoint
+        def pval(x, df):
+            return float(t.sf(x, df))
+
+
+        print(pval.key(2.0, 10), pval(2.0, 10), pval.is_cached(2.0, 10))
+        """,
+    )
+    assert first == second
+    assert first.endswith(" True")
+
+
+def test_library_objects_in_arguments_digest_alike_across_processes(tmp_path):
+    """Distributions, numpy's global RandomState and frozen distributions as arguments."""
+    pytest.importorskip("scipy")
+    first, second = _keys_in_subprocess(
+        tmp_path,
+        """
+        import numpy
+        from scipy import stats
+
+        import checkpointing._fingerprint  # what @checkpoint loads
+        from checkpointing._digest import digest_value
+
+        values = [
+            stats.t,
+            stats.multivariate_normal,
+            stats.poisson_binom,
+            stats.norm(0, 1),
+            {"dist": stats.gamma, "draw": numpy.random.normal},
+            numpy.random.mtrand._rand,
+        ]
+        print([digest_value(value) for value in values])
+        """,
+    )
+    assert first == second
+
+
+def test_library_object_arguments_are_named():
+    """An alias and the original digest alike; siblings differ; state is not read."""
+    scipy_stats = pytest.importorskip("scipy.stats")
+    import numpy
+
+    student = scipy_stats.t
+    before = digest_value(scipy_stats.t)
+    numpy.random.random(5)
+    assert before == digest_value(student)
+    assert digest_value(scipy_stats.t) != digest_value(scipy_stats.norm)
+
+
+def test_library_owned_data_keeps_its_value(load_module):
+    """
+    pandas.options read as a global: set_option changes the fingerprint.
+
+    A library-owned *data* object is state the code reads: named only, a change
+    in the process would be a stale result (pandas.options, matplotlib.rcParams).
+    """
+    pandas = pytest.importorskip("pandas")
+    module = load_module(
+        textwrap.dedent(
+            """
+            from pandas import options
+
+
+            def show(x):
+                return f"{x:.{options.display.precision}f}"
+            """
+        )
+    )
+    before = fingerprint_function(module.show).digest
+    with pandas.option_context("display.precision", 2):
+        during = fingerprint_function(module.show).digest
+    assert before != during
+    assert before == fingerprint_function(module.show).digest
+
+
+def test_random_state_of_the_project_as_argument_keeps_its_state():
+    """A RandomState the project made, passed on: a draw changes its digest."""
+    numpy = pytest.importorskip("numpy")
+    generator = numpy.random.RandomState(0)
+    before = digest_value(generator)
+    generator.random_sample()
+    assert before != digest_value(generator)
+
+
+# -- ambient state: the global random generators ----------------------------------------
+
+
+class TestAmbientState:
+    def _walk(self, fingerprints, source, **options):
+        with pytest.warns(AmbientStateWarning) as caught:
+            (fingerprint,), name = fingerprints(source, **options)
+        return fingerprint, sys.modules[name], caught
+
+    def test_numpy_legacy_draw_keys_on_the_state(self, fingerprints):
+        """``np.random.normal``: the state at call time is a component, seeded or not."""
+        numpy = pytest.importorskip("numpy")
+        source = """
+            import numpy as np
+
+
+            def f(n):
+                return np.random.normal(size=n).sum()
+        """
+        numpy.random.seed(1)
+        first, module, caught = self._walk(fingerprints, source)
+        assert 1 == len(caught)
+        message = str(caught[0].message)
+        assert "numpy.random.normal" in message
+        assert "numpy.random.default_rng(seed)" in message  # the fix
+        component = first.components["ambient:numpy.random"]
+        assert "ambient" == component.kind
+        assert "drawn from by numpy.random.normal" in component.summary
+        numpy.random.random()  # a draw moves the state: another key
+        moved = fingerprint_function(module.f)
+        assert first.digest != moved.digest
+        assert component.summary != moved.components["ambient:numpy.random"].summary
+        numpy.random.seed(1)  # the same seed: the same key again
+        assert first == fingerprint_function(module.f)
+
+    def test_state_is_read_without_a_new_walk(self, fingerprints, monkeypatch):
+        """The memo re-reads the state on every call; the walk itself is not redone."""
+        numpy = pytest.importorskip("numpy")
+        from checkpointing import _fingerprint
+
+        fingerprint, module, _ = self._walk(
+            fingerprints,
+            """
+            from numpy.random import randint
+
+
+            def f(n):
+                return randint(n)
+            """,
+        )
+        walks = []
+        original = _fingerprint._Walker.run
+        monkeypatch.setattr(
+            _fingerprint._Walker, "run", lambda self: walks.append(original(self))
+        )
+        numpy.random.random()
+        assert fingerprint.digest != fingerprint_function(module.f).digest
+        assert [] == walks
+
+    def test_stdlib_random_draw(self, fingerprints):
+        """``random.choice`` keys on the random module's state."""
+        import random
+
+        source = """
+            import random
+
+
+            def f(items):
+                return random.choice(items)
+        """
+        random.seed(7)
+        fingerprint, module, _ = self._walk(fingerprints, source)
+        assert "ambient:random" in fingerprint.components
+        random.seed(7)
+        assert fingerprint == fingerprint_function(module.f)
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            pytest.param("t.rvs(3, size=n)", id="global-distribution"),
+            pytest.param("stats.norm(0, 1).rvs(n)", id="frozen"),
+            pytest.param("(lambda draw: draw(size=n))(t.rvs)", id="escaped"),
+        ],
+    )
+    def test_rvs_without_random_state_draws(self, fingerprints, call):
+        """A distribution's ``.rvs`` without ``random_state=`` draws from numpy's state."""
+        pytest.importorskip("scipy")
+        source = f"""
+            from scipy import stats
+            from scipy.stats import t
+
+
+            def f(n):
+                return {call}
+        """
+        fingerprint, _, caught = self._walk(fingerprints, source)
+        assert "ambient:numpy.random" in fingerprint.components
+        assert ".rvs() without random_state=" in str(caught[0].message)
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            pytest.param("t.rvs(3, size=n, random_state=seed)", id="random_state"),
+            pytest.param("t.rvs(3, size=n, **options)", id="kwargs"),
+            pytest.param("t.sf(n, 3)", id="no-draw"),
+            pytest.param(
+                "np.random.default_rng(seed).normal(size=n)", id="seeded-generator"
+            ),
+            pytest.param(
+                "(np.random.seed(seed), np.random.normal())", id="self-seeded"
+            ),
+        ],
+    )
+    def test_no_draw_from_the_ambient_state(self, fingerprints, body):
+        """Seeded draws, generators and reads add no state and no warning."""
+        pytest.importorskip("scipy")
+        source = f"""
+            import numpy as np
+            from scipy.stats import t
+
+
+            def f(n, seed=0, options=None):
+                return {body}
+        """
+        (fingerprint,), _ = fingerprints(source)  # filterwarnings=error: no warning
+        assert not any(c.startswith("ambient:") for c in fingerprint.components)
+
+    def test_generator_function_passed_as_an_argument(self):
+        """Code carried by an argument is walked like a callee: its draws count too."""
+        numpy = pytest.importorskip("numpy")
+        with pytest.warns(AmbientStateWarning):
+            carried = fingerprint_arguments({"sampler": numpy.random.standard_normal})
+        assert carried is not None
+        assert "ambient:numpy.random" in carried.components
+
+    def test_ambient_calls_hit_when_seeded_alike(self, tmp_path):
+        """A seeded script: the second process hits; the warning says what to pass."""
+        pytest.importorskip("numpy")
+        script = """
+            import warnings
+
+            import numpy as np
+
+            from checkpointing import AmbientStateWarning, checkpoint
+
+            warnings.simplefilter("ignore", AmbientStateWarning)  # seeded on purpose
+            np.random.seed(2024)
+
+
+            @checkpoint
+            def noise(n):
+                return float(np.random.normal(size=n).sum())
+
+
+            hit = noise.is_cached(5)
+            print(hit, noise(5))
+        """
+        first, second = _keys_in_subprocess(tmp_path, script)
+        assert first.startswith("False ")
+        assert second == "True" + first[len("False") :]
+
+
+# -- a walk never fails on foreign objects ------------------------------------------------
+
+
+class TestDefensiveWalk:
+    def test_function_without_module(self, fingerprints):
+        """A function made by exec with ``__module__ = None`` (scipy does that) is walked."""
+        source = """
+            namespace = {}
+            exec("def generated(x):\\n    return x + 1", namespace)
+            generated = namespace["generated"]
+            assert generated.__module__ is None
+
+
+            def f(x):
+                return generated(x)
+        """
+        (before, after), _ = fingerprints(source, source.replace("x + 1", "x + 2"))
+        assert before.digest != after.digest
+
+    def test_hostile_attributes(self, fingerprints):
+        """``__module__``/``__wrapped__`` properties that raise: still a key."""
+        source = """
+            class Proxy:
+                @property
+                def __module__(self):
+                    raise RuntimeError("no module")
+
+                @property
+                def __wrapped__(self):
+                    raise RuntimeError("no wrapped")
+
+                def __call__(self, x):
+                    return x
+
+
+            PROXY = Proxy()
+
+
+            def f(x):
+                return PROXY(x)
+        """
+        (fingerprint,), name = fingerprints(source)
+        assert f"global:{name}:PROXY" in fingerprint.components
+
+    def test_object_that_raises_on_every_attribute(self, fingerprints):
+        """Not even ``__class__`` answers: identified by its type, with a warning."""
+        source = """
+            class Opaque:
+                def __getattribute__(self, name):
+                    raise RuntimeError(name)
+
+
+            OPAQUE = Opaque()
+
+
+            def f(x):
+                return OPAQUE, x
+        """
+        with pytest.warns(IncompleteFingerprintWarning, match="OPAQUE"):
+            (fingerprint,), name = fingerprints(source)
+        assert f"global:{name}:OPAQUE" in fingerprint.components
+
+    def test_the_call_still_returns_its_result(self, load_module, cache_dir):
+        """Whatever the walk meets, the decorated function returns its result, cached."""
+        module = load_module(
+            textwrap.dedent(
+                """
+                class Opaque:
+                    def __getattribute__(self, name):
+                        raise RuntimeError(name)
+
+
+                OPAQUE = Opaque()
+
+
+                def f(x):
+                    return x * 2 if OPAQUE is not None else 0
+                """
+            )
+        )
+        cached = checkpoint(module.f)
+        with pytest.warns(IncompleteFingerprintWarning):
+            assert 6 == cached(3)
+        assert cached.is_cached(3)
+
+
+def test_incidental_draw_left_out_with_ignore_code(fingerprints):
+    """A random delay does not change the result: ``ignore_code=["random"]`` drops it."""
+    source = """
+        import random
+        import time
+
+
+        def f(x):
+            time.sleep(random.random() * 0.001)
+            return x * 2
+    """
+    with pytest.warns(AmbientStateWarning, match=r"ignore_code=\['random'\]"):
+        (drawing,), _ = fingerprints(source)
+    assert "ambient:random" in drawing.components
+    (ignored,), _ = fingerprints(source, ignore_code=["random"])
+    assert not any(c.startswith("ambient:") for c in ignored.components)

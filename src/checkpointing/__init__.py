@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._decorator import Checkpointed, checkpoint
     from ._digest import register_digest
     from ._errors import (
+        AmbientStateWarning,
         ArgumentDigestError,
         CacheReadWarning,
         CheckpointingError,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MISSING",
+    "AmbientStateWarning",
     "ArgumentDigestError",
     "ArgumentRecord",
     "BytesSerializer",
@@ -86,6 +88,7 @@ __all__ = [
 #: The private module defining each public name, imported on first access.
 _SOURCES: dict[str, str] = {
     "MISSING": "_store",
+    "AmbientStateWarning": "_errors",
     "ArgumentDigestError": "_errors",
     "ArgumentRecord": "_manifest",
     "BytesSerializer": "_serializers",

@@ -29,6 +29,7 @@ import inspect
 import math
 import pathlib
 import pickle
+import random
 import re
 import struct
 import sys
@@ -931,6 +932,8 @@ def _builtin_subclass(enc: _Encoder, value: object, depth: int) -> None:
     # Subclasses of builtin containers/scalars (namedtuples, Counter, str
     # enums of other libraries): the class, the builtin content, then any
     # instance state.
+    if _library_object(enc, value):
+        return
     base = next(base for base in _BUILTIN_BASES if isinstance(value, base))
     mutable = base is not tuple and base is not frozenset
     enc.out.append(b"<" + _text(_type_name(type(value))))
@@ -943,6 +946,8 @@ def _builtin_subclass(enc: _Encoder, value: object, depth: int) -> None:
 
 
 def _reduce(enc: _Encoder, value: object, depth: int) -> None:
+    if _library_object(enc, value):
+        return
     cls = type(value)
     try:
         # copyreg's table first, as pickle does (re.Pattern is registered there).
@@ -975,14 +980,76 @@ def _reduce(enc: _Encoder, value: object, depth: int) -> None:
     enc.leave()
 
 
+#: Names an object that a library module exposes by name: ``(module:qualname,
+#: version)``, or ``None``. Installed by ``_fingerprint``, which owns the
+#: classification of modules (project, standard library, package); without it
+#: (this module used alone) such objects take the pickle fallback.
+_library_namer: Callable[[object], tuple[str, str] | None] | None = None
+
+
+#: The hidden ``random.Random()`` behind the ``random`` module's functions.
+_RANDOM_GENERATOR: Final = getattr(random, "_inst", None)
+
+
+def install_library_namer(namer: Callable[[object], tuple[str, str] | None]) -> None:
+    """Identify library-owned objects with *namer* (see ``_library_object``)."""
+    global _library_namer  # one process-wide hook, set once when _fingerprint loads
+    _library_namer = namer
+
+
+def _library_object(enc: _Encoder, value: object) -> bool:
+    """
+    Encode an object that a library module exposes by name, by that name.
+
+    A distribution singleton (``scipy.stats.t``), numpy's global
+    ``RandomState``, a registry or a default instance of a package is
+    identified by ``module:qualname`` and the package's version, never by its
+    state: that state may differ in every process (a generator seeded from the
+    OS), or grow as the package caches things. Instances that project code
+    creates (``SVC(C=10)``) are exposed by no package module and keep their
+    state. Which modules are packages is the fingerprint's knowledge: it
+    installs the namer when it loads (``@checkpoint`` always loads it).
+    """
+    if value is _RANDOM_GENERATOR:
+        # The generator behind random.random(), random.choice(): seeded per process.
+        name, version = "random:_inst", ""
+    else:
+        namer = _library_namer
+        named = None if namer is None else namer(value)
+        if named is None:
+            return False
+        name, version = named
+    enc.out.append(b"L" + _text(name) + _text(version))
+    return True
+
+
 def _type_name(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
+    module = cls.__module__
+    return f"{module if isinstance(module, str) else ''}.{cls.__qualname__}"
 
 
 def _callable_name(obj: object) -> str:
-    module = getattr(obj, "__module__", None) or ""
-    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
+    # Only text attributes: __module__ is None on functions made by exec (scipy's
+    # generated methods), and a non-text value's repr may hold an address.
+    try:
+        module = getattr(obj, "__module__", "")
+        qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "")
+    except Exception:  # noqa: BLE001 - a property of a foreign object may raise anything
+        module = qualname = ""
+    if not isinstance(module, str):
+        module = ""
+    if not isinstance(qualname, str) or not qualname:
+        qualname = type(obj).__qualname__
     return f"{module}:{qualname}"
+
+
+def _text_attribute(obj: object, name: str) -> str:
+    """``obj.<name>`` if it is a ``str``, else ``""`` (never raises)."""
+    try:
+        value = getattr(obj, name, "")
+    except Exception:  # noqa: BLE001 - a property of a foreign object may raise anything
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def _copyreg_newobj() -> object:
@@ -998,7 +1065,7 @@ _COPYREG_NEWOBJ: Final = _copyreg_newobj()
 def _library_encoder(cls: type) -> _Encode | None:
     """The fast path for a numpy/pandas/pyarrow/polars/scipy/torch value, if any."""
     modules = sys.modules
-    root = cls.__module__.partition(".")[0]
+    root = _text_attribute(cls, "__module__").partition(".")[0]
     # numpy, pandas and torch types are also subclassed by other libraries
     # (astropy's Quantity, geopandas' GeoDataFrame): check those by class.
     np = modules.get("numpy")

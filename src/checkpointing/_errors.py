@@ -16,6 +16,8 @@ Exceptions and warnings raised by checkpointing.
   + LockTimeoutWarning                  waited lock_timeout seconds for another process
                                         computing the same call; computed it anyway
   + LossySerializationWarning           a result was stored in a format that changes it
+  + AmbientStateWarning                 a function draws from a global random generator;
+                                        its state at call time is part of the key
 
 This module is the leaf of the import graph: it imports nothing from the package.
 """
@@ -27,6 +29,7 @@ import sys
 from pathlib import Path
 
 __all__ = [
+    "AmbientStateWarning",
     "ArgumentDigestError",
     "CacheReadWarning",
     "CheckpointingError",
@@ -204,4 +207,20 @@ class LossySerializationWarning(CheckpointingWarning):
     keeps the type, or convert the value yourself before returning it. Turn
     it into an error with ``warnings.simplefilter("error",
     LossySerializationWarning)``.
+    """
+
+
+class AmbientStateWarning(CheckpointingWarning):
+    """
+    A cached function draws from a process-wide random generator.
+
+    Issued once per process when the fingerprint walk finds reachable code
+    drawing from numpy's legacy global generator (``numpy.random.normal``,
+    a distribution's ``.rvs()`` without ``random_state=``) or from the
+    standard library's (``random.random``). The generator's state at call time
+    is then part of the key: a seeded process (``numpy.random.seed(0)``) keys
+    its calls reproducibly, an unseeded one gets a new key in every process.
+    Pass a seed or a ``numpy.random.Generator`` as an argument instead; once
+    you seed deliberately, silence it with ``warnings.filterwarnings("ignore",
+    category=AmbientStateWarning)``.
     """

@@ -15,7 +15,16 @@ computes:
 * the *values* of the globals those functions read (digested by
   :mod:`checkpointing._digest` on every call);
 * installed packages by distribution name + version, and the Python version
-  for the standard library. Neither is walked.
+  for the standard library. Neither is walked. An *object* a library module
+  exposes by name (``scipy.stats.t``, ``np.sum``, a registry) is identified
+  by that name and the version, never by its state, so rebinding a global to
+  a sibling changes the key and per-process state never does;
+* the state of a global random generator (numpy's legacy ``RandomState``,
+  the ``random`` module's) when reachable code draws from it, read at call
+  time on every call, with an :class:`~checkpointing.AmbientStateWarning`.
+
+Attributes of foreign objects are read defensively: whatever a walk meets,
+it widens the fingerprint (or warns) instead of failing the call.
 
 "Project" code is any module whose file lies outside the standard library and
 the site-packages directories, plus ``__main__`` and notebook cells.
@@ -52,16 +61,18 @@ import threading
 import warnings
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 from typing import Any, Final
 
 import xxhash
 
-from ._digest import digest_value, short_repr
+from ._digest import digest_value, install_library_namer, short_repr
 from ._errors import (
+    AmbientStateWarning,
     ArgumentDigestError,
+    CheckpointingWarning,
     FingerprintError,
     IncompleteFingerprintWarning,
     user_stacklevel,
@@ -121,7 +132,8 @@ class Component:
             ``"global:helpers:SCALE"``, ``"package:numpy"``.
         kind: ``source``, ``docstring``, ``signature``, ``callee``, ``defaults``,
             ``global``, ``closure``, ``class``, ``attribute``, ``extension``,
-            ``package`` or ``python``.
+            ``package``, ``ambient`` or ``python`` (and ``dynamic``, ``file``,
+            ``depends_on``, ``version``, ``option`` for declared coverage).
         digest: 32-character lowercase hex digest (xxh3_128).
         summary: Short readable form (value repr, version), may be ``""``.
         source: Normalized source text for ``source``/``callee`` components.
@@ -148,11 +160,39 @@ class Fingerprint:
     components: Mapping[str, Component]
 
 
-def function_name(func: Callable[..., Any]) -> str:
+def function_name(func: object) -> str:
     """Return ``"module:qualname"`` for *func* (the name used in component names)."""
-    module = getattr(func, "__module__", None) or "<unknown>"
-    qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "?")
+    module = _text_attr(func, "__module__") or "<unknown>"
+    qualname = _text_attr(func, "__qualname__") or _text_attr(func, "__name__") or "?"
     return f"{module}:{qualname}"
+
+
+# Foreign objects are read defensively: ``__module__`` is None on functions made
+# by exec (scipy's generated distribution methods), attributes may be
+# properties that raise (or warn, which -W error turns into raising), or
+# proxies. A walk must never fail on them.
+
+
+def _attr(obj: object, name: str) -> Any:
+    """``obj.<name>``, or ``None`` when it is missing or reading it raises."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001 - a foreign property may raise anything
+        return None
+
+
+def _text_attr(obj: object, name: str) -> str | None:
+    """``obj.<name>`` when it is a non-empty ``str``, else ``None`` (never raises)."""
+    value = _attr(obj, name)
+    return value if isinstance(value, str) and value else None
+
+
+def _function_module(func: FunctionType) -> str:
+    """The module a function's code runs in (its globals' ``__name__``), or ``"<unknown>"``."""
+    name = func.__globals__.get("__name__")
+    if isinstance(name, str) and name:
+        return name
+    return _text_attr(func, "__module__") or "<unknown>"
 
 
 def fingerprint_function(
@@ -318,7 +358,7 @@ def _code_roots(value: object, roots: list[object], depth: int) -> None:
         roots.append(value)
         return
     if isinstance(value, (staticmethod, classmethod)) or (
-        callable(value) and getattr(value, "__wrapped__", None) is not None
+        callable(value) and _attr(value, "__wrapped__") is not None
     ):
         roots.append(value)
         return
@@ -329,9 +369,9 @@ def _code_roots(value: object, roots: list[object], depth: int) -> None:
     # project function. Array-like data types carry no code: skip them cheaply.
     if (
         depth < _ARGUMENT_SCAN_DEPTH
-        and cls.__module__.partition(".")[0] not in _DATA_MODULES
+        and (_text_attr(cls, "__module__") or "").partition(".")[0] not in _DATA_MODULES
     ):
-        state = getattr(value, "__dict__", None)
+        state = _attr(value, "__dict__")
         if isinstance(state, dict):
             _code_roots_in(state.values(), roots, depth)
 
@@ -525,15 +565,253 @@ def _object_origin(obj: object) -> _Origin:
         return _module_origin(obj.__name__)
     if isinstance(obj, FunctionType):
         # The code's file is the truth (wraps() rewrites __module__).
-        module_name = obj.__globals__.get("__name__") or obj.__module__ or ""
+        module_name = _function_module(obj)
         by_name = _module_origin(module_name)
         if by_name.kind in ("library", "stdlib"):
             return by_name
         return _file_origin(obj.__code__.co_filename, module_name.partition(".")[0])
-    module = getattr(obj, "__module__", None)
-    if not isinstance(module, str):
+    module = _text_attr(obj, "__module__")
+    if module is None:
         return _STDLIB if isinstance(obj, BuiltinFunctionType) else _PROJECT
     return _module_origin(module)
+
+
+# ---------------------------------------------------------------------------
+# Library-owned objects: identified by the name a library exposes them under
+# ---------------------------------------------------------------------------
+
+_LIBRARY_KINDS: Final = frozenset({"package", "stdlib"})
+# Values digested by value whatever module holds them (math.pi, string.digits).
+_DATA_TYPES: Final = _PLAIN_TYPES | {list, tuple, dict, set, frozenset}
+
+
+@dataclass(frozen=True, slots=True)
+class _LibraryName:
+    """Where a library module exposes an object: ``module:qualname``, and its library."""
+
+    module: str
+    qualname: str
+    origin: _Origin
+
+    @property
+    def version(self) -> str:
+        return _origin_version(self.origin)
+
+    @property
+    def identity(self) -> str:
+        return f"{self.module}:{self.qualname} {self.version}"
+
+    @property
+    def summary(self) -> str:
+        owner = self.origin.distribution if self.origin.kind == "package" else "Python"
+        return f"{self.module}.{self.qualname} ({owner} {self.version})"
+
+
+def _origin_version(origin: _Origin) -> str:
+    """A package's version, or the Python version for the standard library."""
+    return origin.version if origin.kind == "package" else _python_version()
+
+
+def _library_name(obj: object) -> _LibraryName | None:
+    """
+    Return the name under which a library module exposes *obj*, if one does.
+
+    A distribution singleton (``scipy.stats.t``), a ufunc, a registry, a
+    default instance, a library function or class: anything bound by name in
+    the namespace of an imported standard-library or package module is
+    identified by that name and the library's version, never by its state
+    (numpy's global ``RandomState`` is seeded differently in every process,
+    and libraries fill caches on their objects as they are used). An alias
+    (``from scipy.stats import t as student``) is the same object, so it gets
+    the same name. Instances that project code creates from library classes
+    (``SVC(C=10)``) are bound in no library module: they return ``None`` and
+    keep being identified by their parameters and state.
+
+    Cheapest checks first: the object's own ``__module__``/``__qualname__``
+    when they differ from its type's (functions, classes, builtins); then, by
+    identity, the namespaces of its own ``__module__``, of the module of its
+    type and (for a bound method) of the type of the object it is bound to,
+    each with its nearest public parent package first (``scipy.stats`` before
+    ``scipy.stats._continuous_distns``); last, a C API capsule by its name.
+    Never raises.
+    """
+    cls = type(obj)  # type(), not isinstance(): a proxy's __class__ may raise
+    if cls in _DATA_TYPES or issubclass(cls, ModuleType):
+        return None
+    plan = _type_plans.get(cls)
+    if plan is None:
+        plan = _type_plan(cls)
+    type_module, candidates = plan
+    own_module = _text_attr(obj, "__module__")
+    if own_module is not None and own_module != type_module:
+        # Functions, classes, builtins: their own name, else their own module.
+        qualname = _text_attr(obj, "__qualname__")
+        origin = _module_origin(own_module)
+        if (
+            qualname is not None
+            and origin.kind in _LIBRARY_KINDS
+            and _lookup(own_module, qualname) is obj
+        ):
+            return _LibraryName(own_module, qualname, origin)
+        candidates = (*_library_modules(own_module), *candidates)
+    if issubclass(cls, (MethodType, BuiltinFunctionType)):
+        bound_module = _text_attr(type(_attr(obj, "__self__")), "__module__")
+        if bound_module is not None:
+            candidates = (*candidates, *_library_modules(bound_module))
+    if (
+        not callable(obj)
+        and cls.__name__ != "PyCapsule"
+        and not _is_global_generator(obj)
+    ):
+        # A library-owned *data* object (pandas.options, matplotlib.rcParams)
+        # is state the code reads: named only, a change of it in the process
+        # would be missed (a stale result). It keeps its value digest. numpy's
+        # global RandomState is the exception: it sits inside every frozen
+        # distribution, and draws from it are keyed by the ambient rule.
+        return None
+    for candidate, origin in candidates:
+        name = _exposed_name(candidate, obj)
+        if name is not None:
+            return _LibraryName(candidate, name, origin)
+    if cls.__name__ == "PyCapsule":
+        # A C API capsule is named "module.attribute" by convention (PyCapsule_Import).
+        match = _CAPSULE_NAME.match(repr(obj))
+        module_name, _, name = (match[1] if match else "").rpartition(".")
+        origin = _module_origin(module_name)
+        if origin.kind in _LIBRARY_KINDS and _lookup(module_name, name) is obj:
+            return _LibraryName(module_name, name, origin)
+    return None
+
+
+def _is_global_generator(obj: object) -> bool:
+    """Whether *obj* is numpy's global ``RandomState`` (``numpy.random.mtrand._rand``)."""
+    mtrand = sys.modules.get("numpy.random.mtrand")
+    return mtrand is not None and obj is getattr(mtrand, "_rand", None)
+
+
+#: type -> (its module, the library modules to search for its instances). Instances
+#: of project classes (the common case on the hit path) have nothing to search.
+_type_plans: dict[type, tuple[str | None, tuple[tuple[str, _Origin], ...]]] = {}
+
+
+def _type_plan(cls: type) -> tuple[str | None, tuple[tuple[str, _Origin], ...]]:
+    module = _text_attr(cls, "__module__")
+    plan = (module, _library_modules(module) if module is not None else ())
+    if len(_type_plans) > 4096:  # classes redefined in a long notebook session
+        _type_plans.clear()
+    _type_plans[cls] = plan
+    return plan
+
+
+@functools.lru_cache(maxsize=1024)
+def _library_modules(module_name: str) -> tuple[tuple[str, _Origin], ...]:
+    """The modules to search for objects of *module_name*: its public parent, itself."""
+    found = []
+    for candidate in _exposing_modules(module_name):
+        origin = _module_origin(candidate)
+        if origin.kind in _LIBRARY_KINDS:
+            found.append((candidate, origin))
+    return tuple(found)
+
+
+_CAPSULE_NAME: Final = re.compile(r'<capsule object "([\w.]+)"')
+
+
+@functools.lru_cache(maxsize=1024)
+def _exposing_modules(module_name: str) -> tuple[str, ...]:
+    """The nearest public parent package of *module_name* (if any), then itself."""
+    parts = module_name.split(".")
+    public = next(
+        (i for i, part in enumerate(parts) if part.startswith("_")), len(parts)
+    )
+    # ``a.b._c.d`` -> ``a.b``; ``numpy.random.mtrand`` -> ``numpy.random``.
+    parent = ".".join(parts[: min(public, len(parts) - 1)])
+    return (parent, module_name) if parent else (module_name,)
+
+
+def _lookup(module_name: str, qualname: str) -> object:
+    """The object bound at ``module:qualname`` (namespaces only, no getattr), or _MISSING."""
+    value: object = sys.modules.get(module_name, _MISSING)
+    for part in qualname.split("."):
+        namespace = _attr(value, "__dict__")
+        if not isinstance(namespace, Mapping):
+            return _MISSING
+        try:
+            value = namespace.get(part, _MISSING)
+        except Exception:  # noqa: BLE001 - a foreign mapping may raise anything
+            return _MISSING
+        if value is _MISSING:
+            return _MISSING
+    return value
+
+
+# module name -> (the module, its namespace, the namespace's size when indexed,
+# id -> (name, object)).
+_exposed_index: dict[
+    str, tuple[object, dict[str, Any], int, dict[int, tuple[str, object]]]
+] = {}
+
+
+def _exposed_name(module_name: str, obj: object) -> str | None:
+    """
+    The name under which module *module_name* binds *obj*, or ``None``.
+
+    The reverse index of a namespace is built once per module and process
+    (about 50 µs for numpy's 600 names) and rebuilt when the namespace grows
+    (lazily loaded attributes). Each hit is verified by identity, so a reused
+    ``id`` never names another object. Public names are preferred, then the
+    alphabetically first, so every process picks the same alias.
+    """
+    module = sys.modules.get(module_name)
+    cached = _exposed_index.get(module_name)
+    if cached is None or cached[0] is not module or cached[2] != len(cached[1]):
+        cached = _index_namespace(module_name, module)
+        if cached is None:
+            return None
+    found = cached[3].get(id(obj))
+    if found is None or found[1] is not obj or cached[1].get(found[0]) is not obj:
+        return None
+    return found[0]
+
+
+def _index_namespace(
+    module_name: str, module: object
+) -> tuple[object, dict[str, Any], int, dict[int, tuple[str, object]]] | None:
+    namespace = _attr(module, "__dict__")
+    if not isinstance(namespace, dict):
+        return None
+    try:
+        items = sorted(
+            namespace.items(), key=lambda item: (item[0].startswith("_"), item[0])
+        )
+    except RuntimeError:  # another thread imported something meanwhile
+        return None
+    index: dict[int, tuple[str, object]] = {}
+    for name, value in items:
+        if name.startswith("__") or type(value) in _DATA_TYPES:
+            continue
+        index.setdefault(id(value), (name, value))
+    cached = (module, namespace, len(namespace), index)
+    _exposed_index[module_name] = cached
+    return cached
+
+
+def _library_namer(obj: object) -> tuple[str, str] | None:
+    """
+    The hook ``_digest`` encodes package-owned objects with (see ``_library_name``).
+
+    Packages only: standard-library objects keep their pickle-like digest there
+    (``datetime.timezone.utc`` digests the same whether or not this module is
+    loaded); ``_digest`` names the one stdlib object with per-process state,
+    the ``random`` module's generator, itself.
+    """
+    named = _library_name(obj)
+    if named is None or named.origin.kind != "package":
+        return None
+    return f"{named.module}:{named.qualname}", named.version
+
+
+install_library_namer(_library_namer)
 
 
 # ---------------------------------------------------------------------------
@@ -570,6 +848,7 @@ class _FunctionInfo:
     dynamic: tuple[str, ...]  # eval/exec/globals/vars/locals/getattr/import uses
     decorator_refs: tuple[_Ref, ...]
     fallback_reason: str  # why source was not used ("" when it was)
+    unseeded_rvs: bool  # reads .rvs other than as a call passing random_state=
 
 
 _info_memo: weakref.WeakKeyDictionary[FunctionType, tuple[_FunctionInfo, _FunctionInfo]]
@@ -593,7 +872,7 @@ def _code_name(func: FunctionType) -> str:
     ``functools.wraps`` copies the wrapped function's names onto the wrapper, so
     for wrappers the code object's own qualname (Python 3.11+) is used instead.
     """
-    module = func.__globals__.get("__name__") or func.__module__
+    module = _function_module(func)
     qualname = func.__qualname__
     if hasattr(func, "__wrapped__"):
         qualname = getattr(func.__code__, "co_qualname", None) or qualname
@@ -625,6 +904,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
             dynamic=dynamic,
             decorator_refs=(),
             fallback_reason=fallback,
+            unseeded_rvs=_unseeded_rvs(None, code, refs, attribute_names),
         )
         return info, info
     docstring = (
@@ -644,6 +924,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
         "attribute_names": attribute_names,
         "dynamic": dynamic,
         "fallback_reason": "",
+        "unseeded_rvs": _unseeded_rvs(node, code, refs, attribute_names),
     }
     root = _FunctionInfo(
         source=root_text,
@@ -662,6 +943,44 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
 
 def _text_digest(text: str) -> str:
     return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
+
+
+def _unseeded_rvs(
+    node: ast.AST | None,
+    code: CodeType,
+    refs: tuple[_Ref, ...],
+    attribute_names: frozenset[str],
+) -> bool:
+    """
+    Whether the code may draw from numpy's global generator through ``.rvs``.
+
+    A scipy distribution's ``rvs()`` without ``random_state=`` draws from the
+    distribution's generator, numpy's global ``RandomState`` unless set. Every
+    ``.rvs`` the code reads counts, except as the callee of a call passing
+    ``random_state=`` (or ``**kwargs``, which may). Without source, a
+    ``random_state`` keyword anywhere in the code counts as passing it.
+    """
+    if "rvs" not in attribute_names and not any("rvs" in ref.chain for ref in refs):
+        return False
+    if node is None:
+        return not any(
+            isinstance(const, tuple) and "random_state" in const
+            for sub in _walk_code(code)
+            for const in sub.co_consts
+        )
+    seeded: set[int] = set()
+    for call in ast.walk(node):
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "rvs"
+            and any(kw.arg in (None, "random_state") for kw in call.keywords)
+        ):
+            seeded.add(id(call.func))
+    return any(
+        isinstance(sub, ast.Attribute) and sub.attr == "rvs" and id(sub) not in seeded
+        for sub in ast.walk(node)
+    )
 
 
 def _signature_text(code: CodeType) -> str:
@@ -694,7 +1013,9 @@ def _scan_code(
     imports: dict[_Import, None] = {}
     attribute_names: set[str] = set()
     dynamic: dict[str, None] = {}
-    package = func.__globals__.get("__package__") or func.__module__.rpartition(".")[0]
+    package = func.__globals__.get("__package__")
+    if not isinstance(package, str):
+        package = _function_module(func).rpartition(".")[0]
     for sub in _walk_code(code):
         instructions = list(dis.get_instructions(sub))
         i = 0
@@ -1178,6 +1499,140 @@ def _decorator_refs(node: ast.AST) -> tuple[_Ref, ...]:
 
 
 # ---------------------------------------------------------------------------
+# Ambient state: the process-wide random generators
+# ---------------------------------------------------------------------------
+
+# Submodules a chain may import to be resolved (numpy 2 loads numpy.random lazily,
+# on the first ``np.random`` the call itself would make).
+_GENERATOR_MODULES: Final = frozenset({"numpy.random"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Generator:
+    """A process-wide random generator that module-level functions draw from."""
+
+    label: str  # component suffix: "numpy.random" or "random"
+    owner: object  # numpy's global RandomState, or random's hidden Random()
+    seeders: tuple[object, ...]  # module functions that set its state
+    seeding_methods: frozenset[str]  # its methods that set its state
+    state: Callable[[], str]  # a digest of its state
+    description: str
+    fix: str
+
+
+def _generators() -> tuple[_Generator, ...]:
+    """The global generators of the modules imported so far (never imports)."""
+    found = []
+    mtrand = _attr(sys.modules.get("numpy.random.mtrand"), "__dict__")
+    if isinstance(mtrand, dict):
+        owner = mtrand.get("_rand")
+        if callable(_attr(owner, "get_state")):
+            found.append(
+                _Generator(
+                    "numpy.random",
+                    owner,
+                    (mtrand.get("seed"),),
+                    frozenset({"seed", "set_state"}),
+                    functools.partial(_numpy_state_digest, owner),
+                    "numpy's global random generator (numpy.random.mtrand._rand)",
+                    "pass a seed or a numpy.random.Generator as an argument "
+                    "(rng=numpy.random.default_rng(seed)), or random_state= to .rvs()",
+                )
+            )
+    stdlib = _attr(sys.modules.get("random"), "__dict__")
+    if isinstance(stdlib, dict):
+        owner = stdlib.get("_inst")
+        if callable(_attr(owner, "getstate")):
+            found.append(
+                _Generator(
+                    "random",
+                    owner,
+                    (),
+                    frozenset({"seed", "setstate"}),
+                    functools.partial(_random_state_digest, owner),
+                    "the random module's global generator",
+                    "pass a seed or a random.Random(seed) as an argument",
+                )
+            )
+    return tuple(found)
+
+
+def _numpy_state_digest(generator: Any) -> str:
+    """
+    Digest of a legacy numpy ``RandomState``'s state (about 30 µs, most in get_state).
+
+    The Mersenne Twister key, its position, and the cached Gaussian: a second
+    ``normal()`` uses the cached value without moving the key, so the cache is
+    state too.
+    """
+    name, key, position, has_gauss, gauss = generator.get_state()
+    hasher = xxhash.xxh3_128(f"{name}\0{position}\0{has_gauss}\0{gauss!r}\0".encode())
+    hasher.update(key)  # 624 uint32 words, hashed in place
+    return str(hasher.hexdigest())
+
+
+def _random_state_digest(generator: Any) -> str:
+    """Digest of a ``random.Random``'s state (625 words and the cached Gaussian)."""
+    import array
+
+    version, words, gauss = generator.getstate()
+    hasher = xxhash.xxh3_128(f"{version}\0{gauss!r}\0".encode())
+    hasher.update(array.array("Q", words).tobytes())
+    return str(hasher.hexdigest())
+
+
+def _generator_use(
+    obj: object, generators: tuple[_Generator, ...]
+) -> tuple[_Generator, bool, str] | None:
+    """
+    The global generator *obj* draws from or seeds: (generator, seeds, its name).
+
+    Draws: the module-level functions bound to the generator
+    (``numpy.random.normal``, ``random.choice``, ``numpy.random.get_state``)
+    and the generator object itself. Seeds: ``numpy.random.seed``,
+    ``set_state``, ``random.seed``, ``random.setstate``.
+    """
+    if type(obj) in _DATA_TYPES:
+        return None
+    for generator in generators:
+        if obj is generator.owner:
+            return generator, False, generator.label
+        if any(obj is seeder for seeder in generator.seeders):
+            return generator, True, f"{generator.label}.seed"
+        if isinstance(obj, (MethodType, BuiltinFunctionType)) and (
+            _attr(obj, "__self__") is generator.owner
+        ):
+            name = _text_attr(obj, "__name__") or "?"
+            return (
+                generator,
+                name in generator.seeding_methods,
+                f"{generator.label}.{name}",
+            )
+    return None
+
+
+def _numpy_generator(generators: tuple[_Generator, ...]) -> tuple[_Generator, ...]:
+    """*generators*, with numpy's imported if numpy is (``.rvs`` draws from it)."""
+    if "numpy" in sys.modules and not any(
+        g.label == "numpy.random" for g in generators
+    ):
+        with contextlib.suppress(Exception):
+            importlib.import_module("numpy.random")
+        return _generators()
+    return generators
+
+
+def _warn_ambient(marker: str, message: str) -> None:
+    if marker in _warned_ambient:
+        return
+    _warned_ambient.add(marker)
+    warnings.warn(message, AmbientStateWarning, stacklevel=user_stacklevel())
+
+
+_warned_ambient: set[str] = set()
+
+
+# ---------------------------------------------------------------------------
 # The per-call walk
 # ---------------------------------------------------------------------------
 
@@ -1218,6 +1673,9 @@ class _Memo:
     equality_checks: tuple[tuple[_Getter, object], ...]
     dynamic: tuple[_Dynamic, ...]
     options: _Options
+    # Ambient state (the global random generators' states): re-read on every
+    # call and merged into the fingerprint without a new walk.
+    volatile: tuple[_Dynamic, ...] = ()
 
 
 # (namespace, itemgetter of the names bound there, names that must stay
@@ -1295,7 +1753,7 @@ def _memo_still_valid(memo: _Memo) -> bool:
         try:
             if read(namespace) != expected:
                 return False
-        except KeyError:
+        except Exception:  # noqa: BLE001 - unbound (KeyError), or a rebound value's __eq__ raised
             return False
     for getter, value in memo.identity_checks:
         if getter() is not value:
@@ -1364,6 +1822,8 @@ def _memoized(
         per_options = None
     memo = per_options.get(memo_key) if per_options else None
     if memo is not None and _memo_still_valid(memo):
+        if memo.volatile:
+            return _with_current_state(memo, per_options, memo_key)  # type: ignore[arg-type]
         return memo.fingerprint
     walker = _Walker(options)
     start(walker)
@@ -1379,9 +1839,32 @@ def _memoized(
         tuple(walker.equality_checks),
         tuple(walker.dynamic),
         options,
+        tuple(walker.volatile),
     )
     with contextlib.suppress(TypeError):
         _memo.setdefault(anchor, {})[memo_key] = memo
+    return fingerprint
+
+
+def _with_current_state(
+    memo: _Memo, slot: dict[tuple[object, ...], _Memo], memo_key: tuple[object, ...]
+) -> Fingerprint:
+    """The memoized fingerprint with the ambient states read now (no new walk)."""
+    fresh = []
+    for item in memo.volatile:
+        digest = _digest_or_type(item.getter(), item.name, "")
+        fresh.append(item if digest == item.digest else replace(item, digest=digest))
+    if all(new is old for new, old in zip(fresh, memo.volatile, strict=True)):
+        return memo.fingerprint
+    components = dict(memo.fingerprint.components)
+    for item in fresh:
+        old = components[item.name]
+        summary = old.summary.replace(
+            f"xxh3:{old.digest[:12]}", f"xxh3:{item.digest[:12]}"
+        )
+        components[item.name] = replace(old, digest=item.digest, summary=summary)
+    fingerprint = Fingerprint(_components_digest(components), components)
+    slot[memo_key] = replace(memo, fingerprint=fingerprint, volatile=tuple(fresh))
     return fingerprint
 
 
@@ -1413,10 +1896,17 @@ class _Walker:
         self.equality_checks: list[tuple[_Getter, object]] = []
         self.code_checks: list[tuple[FunctionType, CodeType]] = []
         self.dynamic: list[_Dynamic] = []
+        self.volatile: list[_Dynamic] = []
         self._include_docstrings = options.include_docstrings
         self._ignored = options.ignore_code
         self._seen: set[int] = set()
-        self._queue: list[Callable[[], None]] = []
+        self._queue: list[functools.partial[None]] = []
+        self._generators = _generators()
+        # Global generators drawn from: label -> where ("numpy.random.normal
+        # (read by m:f)"); and the labels of those the code seeds itself.
+        self._draws: dict[str, dict[str, None]] = {}
+        self._draw_names: dict[str, dict[str, None]] = {}
+        self._seeded: set[str] = set()
         self._add(
             Component(
                 "python", "python", _text_digest(_python_version()), _python_version()
@@ -1443,7 +1933,31 @@ class _Walker:
 
     def run(self) -> None:
         while self._queue:
-            self._queue.pop()()
+            task = self._queue.pop()
+            try:
+                task()
+            except CheckpointingWarning:
+                raise  # ours, turned into an error by the user's warning filters
+            except Exception as err:  # noqa: BLE001 - a walk must never fail the call
+                self._unanalysable_code(task.args[0], err)
+        self._ambient_state()
+
+    def _unanalysable_code(self, obj: object, err: Exception) -> None:
+        """Identify code whose analysis failed by its bytecode or its name, and say so."""
+        name = function_name(obj)
+        code = _attr(obj, "__code__")
+        if isinstance(code, CodeType):
+            digest, fallback = _code_digest(code), "its bytecode"
+        else:
+            digest, fallback = _text_digest(f"<code {name}>"), "its name"
+        self._add(
+            Component(f"callee:{name}", "callee", digest, f"<not analysed: {fallback}>")
+        )
+        _warn_once(
+            name,
+            f"{name} could not be analysed ({type(err).__name__}: {err}); it is "
+            f"identified by {fallback} only, so what it reads and calls is not covered",
+        )
 
     # -- roots and functions -------------------------------------------------
     def add_root(self, *, func: Callable[..., Any], root: FunctionType) -> None:
@@ -1519,14 +2033,14 @@ class _Walker:
 
             self._value(f"defaults:{info.name}", "defaults", defaults, info.name)
         for ref in info.decorator_refs:
-            self._resolve_ref(func.__globals__, func.__module__, ref, info.name)
+            self._resolve_ref(func.__globals__, _function_module(func), ref, info.name)
         self._function_body(func, info)
 
     def _function_body(self, func: FunctionType, info: _FunctionInfo) -> None:
         code = func.__code__
         self.code_checks.append((func, code))  # __code__ reassigned (autoreload)
         namespace = func.__globals__
-        module_name = namespace.get("__name__") or func.__module__
+        module_name = _function_module(func)
         for ref in info.refs:
             self._resolve_ref(namespace, module_name, ref, info.name)
         for imp in info.imports:
@@ -1543,13 +2057,14 @@ class _Walker:
                     self._expect(getter, value)
                     self._follow_code_object(value, via=info.name)
                     continue
-                if self._carries_code(value):
-                    self._expect(getter, value)
-                    self._follow_code_object(value, via=info.name)
-                else:
-                    self._value(
-                        f"closure:{info.name}:{var}", "closure", getter, info.name
-                    )
+                self._bound(
+                    getter, value, f"closure:{info.name}:{var}", "closure", info.name
+                )
+        if info.unseeded_rvs:
+            self._generators = _numpy_generator(self._generators)
+            self._draws.setdefault("numpy.random", {})[
+                f".rvs() without random_state= (in {info.name})"
+            ] = None
         self._follow_owner_class(func)
 
     def _follow_owner_class(self, func: FunctionType) -> None:
@@ -1557,9 +2072,9 @@ class _Walker:
         path = func.__qualname__.split(".")[:-1]
         if not path or "<locals>" in path:
             return
-        obj: object = sys.modules.get(func.__module__)
+        obj: object = sys.modules.get(_function_module(func))
         for part in path:
-            obj = getattr(obj, part, None)
+            obj = _attr(obj, part)
         if isinstance(obj, type):
             self._follow_code_object(obj, via=function_name(func))
 
@@ -1569,6 +2084,18 @@ class _Walker:
     ) -> None:
         if self._is_ignored(module_name, ref.name):
             return
+        try:
+            self._resolve_ref_value(namespace, module_name, ref, reader)
+        except CheckpointingWarning:
+            raise  # ours, turned into an error by the user's warning filters
+        except Exception as err:  # noqa: BLE001 - a walk must never fail the call
+            getter = functools.partial(namespace.get, ref.name, _MISSING)
+            component = f"global:{module_name}:{ref.name}"
+            self._unanalysable_value(getter, getter(), component, "global", reader, err)
+
+    def _resolve_ref_value(
+        self, namespace: dict[str, Any], module_name: str, ref: _Ref, reader: str
+    ) -> None:
         getter: _Getter = functools.partial(namespace.get, ref.name, _MISSING)
         value = getter()
         if value is _MISSING:
@@ -1588,10 +2115,13 @@ class _Walker:
             )
             return
         home, name = module_name, ref.name
-        for attr in ref.chain:
+        for index, attr in enumerate(ref.chain):
             if not isinstance(value, ModuleType):
                 break
             if _module_origin(value.__name__).kind != "project":
+                # Not walked (its package version stands for it), but followed far
+                # enough to see a draw from a global generator: np.random.normal.
+                self._library_chain(value, ref.chain[index:], reader, ref.name)
                 break
             self._expect(getter, value)
             home, name = value.__name__, attr
@@ -1616,15 +2146,161 @@ class _Walker:
             self._expect(getter, _MISSING)
             self._add(Component(component, "global", _UNBOUND_DIGEST, "<unbound>"))
             return
-        if isinstance(value, ModuleType):
+        if issubclass(type(value), ModuleType):  # type(): a proxy's __class__ may raise
             self._expect(getter, value)
-            self._package(value)
+            self._package(value)  # type: ignore[arg-type]
             return
-        if self._carries_code(value):
+        self._bound(getter, value, component, "global", reader)
+
+    def _bound(
+        self, getter: _Getter, value: object, component: str, kind: str, reader: str
+    ) -> None:
+        """
+        Cover a value bound to a name that reached code reads (a global, a closure cell).
+
+        Project code is followed; a library-owned object is identified by the name
+        the library exposes it under; anything else is data, digested on every call.
+        If that fails, the value is identified by its type, with a warning.
+        """
+        try:
+            self._bound_value(getter, value, component, kind, reader)
+        except CheckpointingWarning:
+            raise  # ours, turned into an error by the user's warning filters
+        except Exception as err:  # noqa: BLE001 - a walk must never fail the call
+            self._unanalysable_value(getter, value, component, kind, reader, err)
+
+    def _bound_value(
+        self, getter: _Getter, value: object, component: str, kind: str, reader: str
+    ) -> None:
+        if isinstance(value, (FunctionType, type)) and (
+            _object_origin(value).kind == "project"
+        ):
             self._expect(getter, value)
             self._follow_code_object(value, via=reader)
             return
-        self._value(component, "global", getter, reader)
+        named = _library_name(value)
+        if named is not None:
+            # Rebinding the name to a sibling (norm -> t, np.sum -> np.max) changes
+            # the digest; nothing of the object's state is read on the hit path.
+            self._expect(getter, value)
+            digest = _text_digest(f"<library {named.identity}>")
+            self._add(Component(component, kind, digest, named.summary))
+            self._external(named.origin)
+            self._note_generator(value, reader, component.rpartition(":")[2])
+            if not self._carries_code(value):
+                # A library registry may hold project code (a registered function).
+                self._scan_value(value, 0, library=named.origin)
+            return
+        if self._carries_code(value):
+            self._expect(getter, value)
+            origin = _object_origin(value)
+            if origin.kind in _LIBRARY_KINDS:
+                # Library code bound under no name of its module (a closure
+                # factory's product): identified by its own name and version.
+                text = f"{function_name(value)} {_origin_version(origin)}"
+                self._add(
+                    Component(component, kind, _text_digest(f"<library {text}>"), text)
+                )
+            self._follow_code_object(value, via=reader)
+            return
+        self._value(component, kind, getter, reader)
+
+    def _unanalysable_value(
+        self,
+        getter: _Getter,
+        value: object,
+        component: str,
+        kind: str,
+        reader: str,
+        err: Exception,
+    ) -> None:
+        """Identify a value whose analysis failed by its type and package version."""
+        self._expect(getter, value)  # rebinding the name still re-walks
+        cls = type(value)
+        origin = _object_origin(cls)
+        self._external(origin)
+        text = f"<type {function_name(cls)} {origin.version}>"
+        self._add(Component(component, kind, _text_digest(text), text))
+        _warn_once(
+            component,
+            f"{component} (read by {reader}) is a {function_name(cls)} that could not "
+            f"be analysed ({type(err).__name__}: {err}); it is identified by its type "
+            "only, so changes to it do not cause a rerun",
+        )
+
+    def _library_chain(
+        self, module: ModuleType, chain: tuple[str, ...], reader: str, through: str = ""
+    ) -> None:
+        """Resolve ``module.a.b`` through library namespaces, to note generator draws."""
+        value: object = module
+        for attr in chain:
+            if not isinstance(value, ModuleType):
+                break
+            found = vars(value).get(attr, _MISSING)
+            if found is _MISSING:
+                submodule = f"{value.__name__}.{attr}"
+                found = sys.modules.get(submodule, _MISSING)
+                if found is _MISSING and submodule in _GENERATOR_MODULES:
+                    with contextlib.suppress(Exception):
+                        found = importlib.import_module(submodule)
+                        self._generators = _generators()
+            if found is _MISSING:
+                return
+            value = found
+        self._note_generator(value, reader, through)
+
+    def _note_generator(self, obj: object, reader: str, through: str = "") -> None:
+        """Record a draw from (or the seeding of) a global random generator."""
+        use = _generator_use(obj, self._generators)
+        if use is None:
+            return
+        generator, seeds, name = use
+        if seeds:
+            self._seeded.add(generator.label)
+            return
+        self._draws.setdefault(generator.label, {})[f"{name} (read by {reader})"] = None
+        if through:  # the name the code reads it through, for ignore_code=
+            self._draw_names.setdefault(generator.label, {})[through] = None
+
+    def _ambient_state(self) -> None:
+        """
+        Put the state of every global generator the code draws from into the key.
+
+        Read at call time on every call (``volatile``: merged without a new
+        walk). A generator the code seeds itself (``numpy.random.seed``
+        reachable) is left out: its draws do not depend on the process.
+        """
+        for generator in self._generators:
+            sites = self._draws.get(generator.label)
+            if not sites or generator.label in self._seeded:
+                continue
+            name = f"ambient:{generator.label}"
+            digest = _digest_or_type(generator.state(), name, "")
+            self.volatile.append(_Dynamic(name, "ambient", generator.state, digest))
+            where = ", ".join(sites)
+            self._add(
+                Component(
+                    name,
+                    "ambient",
+                    digest,
+                    f"{generator.description} at call time, state xxh3:{digest[:12]}; "
+                    f"drawn from by {where}",
+                )
+            )
+            names = list(self._draw_names.get(generator.label, ()))
+            _warn_ambient(
+                f"{generator.label}:{where}",
+                f"{where} draws from {generator.description}: its state at call time "
+                "is part of the key, so a result is reused only by a process in the "
+                "same state (seeded the same way; never by an unseeded one), and a "
+                f"hit does not advance the generator. To cache it, {generator.fix}"
+                + (
+                    "; if the draw does not change the result (a random delay), "
+                    f"leave it out: @checkpoint(ignore_code={names!r})"
+                    if names
+                    else ""
+                ),
+            )
 
     def _resolve_import(self, imp: _Import, info: _FunctionInfo) -> None:
         getter = functools.partial(sys.modules.get, imp.module)
@@ -1646,6 +2322,8 @@ class _Walker:
         self._expect(getter, module)
         if _module_origin(module.__name__).kind != "project":
             self._package(module)
+            for attr in imp.names:
+                self._library_chain(module, (attr,), info.name)
             return
         names = imp.names or tuple(sorted(info.attribute_names))
         for attr in names:
@@ -1706,7 +2384,7 @@ class _Walker:
 
     def _dynamic_access(self, func: FunctionType, info: _FunctionInfo) -> None:
         """Widen the fingerprint where the code reaches names dynamically, and say so."""
-        module_name = func.__globals__.get("__name__") or func.__module__
+        module_name = _function_module(func)
         uses = [use for use in info.dynamic if use != "import" and ":" not in use]
         notes = []
         if uses:
@@ -1737,7 +2415,9 @@ class _Walker:
 
     def _hinted_packages(self, info: _FunctionInfo, func: FunctionType) -> list[str]:
         """Cover, by file content, the project packages named by string constants."""
-        package = func.__globals__.get("__package__") or None
+        package = func.__globals__.get("__package__")
+        if not isinstance(package, str) or not package:
+            package = None
         covered = []
         for use in info.dynamic:
             if not use.startswith("import-hint:"):
@@ -1770,8 +2450,8 @@ class _Walker:
     def _is_ignored_object(self, obj: object) -> bool:
         if not self._ignored:
             return False
-        module_name = getattr(obj, "__module__", None) or ""
-        qualname = getattr(obj, "__qualname__", None) or ""
+        module_name = _text_attr(obj, "__module__") or ""
+        qualname = _text_attr(obj, "__qualname__") or ""
         return self._is_ignored(module_name, qualname)
 
     def add_version(self, version: str) -> None:
@@ -1820,7 +2500,7 @@ class _Walker:
         return (
             not isinstance(obj, (MethodType, functools.partial))
             and callable(obj)
-            and getattr(obj, "__wrapped__", None) is not None
+            and _attr(obj, "__wrapped__") is not None
         )
 
     def _follow_code_object(self, obj: object, *, via: str) -> None:
@@ -1838,16 +2518,19 @@ class _Walker:
                     self._queue.append(functools.partial(self._function, obj))
             else:
                 self._external(origin)
-            wrapped = getattr(obj, "__wrapped__", None)
+            wrapped = _attr(obj, "__wrapped__")
             if wrapped is not None:
                 self._follow_code_object(wrapped, via=via)
         elif isinstance(obj, type):
             origin = _object_origin(obj)
             if origin.kind != "project":
                 self._external(origin)
-            elif not self._extension(obj.__module__) and self._once(obj):
+            elif not self._extension(
+                _text_attr(obj, "__module__") or ""
+            ) and self._once(obj):
                 self._queue.append(functools.partial(self._class, obj))
         elif isinstance(obj, MethodType):
+            self._note_generator(obj, via)
             self._follow_code_object(obj.__func__, via=via)
             if not isinstance(obj.__self__, type):
                 self._follow_code_object(type(obj.__self__), via=via)
@@ -1856,13 +2539,14 @@ class _Walker:
         elif isinstance(obj, functools.partial):
             self._follow_code_object(obj.func, via=via)
         elif isinstance(obj, BuiltinFunctionType):
+            self._note_generator(obj, via)
             origin = _object_origin(obj)
             if origin.kind == "project":
-                self._extension(getattr(obj, "__module__", None) or "")
+                self._extension(_text_attr(obj, "__module__") or "")
             else:
                 self._external(origin)
         else:
-            wrapped = getattr(obj, "__wrapped__", None)
+            wrapped = _attr(obj, "__wrapped__")
             if wrapped is not None and callable(obj):
                 # lru_cache wrappers, our own Checkpointed objects, wraps()-style objects.
                 self._external(_object_origin(type(obj)))
@@ -1871,7 +2555,7 @@ class _Walker:
 
     def _follow_registry(self, obj: object, *, via: str) -> None:
         """``functools.singledispatch``: every registered implementation is code."""
-        registry = getattr(obj, "registry", None)
+        registry = _attr(obj, "registry")
         if not isinstance(registry, Mapping) or not callable(obj):
             return
         self.equality_checks.append(
@@ -1917,6 +2601,7 @@ class _Walker:
 
     def _class(self, cls: type) -> None:
         name = function_name(cls)
+        home = f"{_text_attr(cls, '__module__') or '<unknown>'}:{cls.__qualname__}"
         namespace = vars(cls)
         members = sorted(k for k in namespace if k not in _SKIPPED_CLASS_ATTRS)
         bases = [function_name(base) for base in cls.__bases__]
@@ -1949,7 +2634,7 @@ class _Walker:
             value = getter()
             if attr == "__dataclass_fields__":
                 self._value(
-                    f"attribute:{cls.__module__}:{cls.__qualname__}.__dataclass_fields__",
+                    f"attribute:{home}.__dataclass_fields__",
                     "attribute",
                     functools.partial(_describe_fields, cls),
                     name,
@@ -1971,16 +2656,7 @@ class _Walker:
                 self._expect(getter, value)
                 self._follow_code_object(inner, via=name)
                 continue
-            if self._carries_code(value):
-                self._expect(getter, value)
-                self._follow_code_object(value, via=name)
-                continue
-            self._value(
-                f"attribute:{cls.__module__}:{cls.__qualname__}.{attr}",
-                "attribute",
-                getter,
-                name,
-            )
+            self._bound(getter, value, f"attribute:{home}.{attr}", "attribute", name)
 
     def _value(self, name: str, kind: str, getter: _Getter, reader: str) -> None:
         """Add a data component, re-digested on every call through *getter*."""
@@ -1991,46 +2667,98 @@ class _Walker:
         self._add(Component(name, kind, digest, summary))
         if value is _MISSING:
             return
-        if type(value).__module__ != "builtins":
-            self._follow_code_object(type(value), via=reader)
-        self._scan_value(value, 0)
+        self._scan_value(value, 0, library=self._instance_library(value, reader))
 
-    def _scan_value(self, value: object, depth: int) -> None:
-        """Follow functions and classes stored inside a value (dispatch tables)."""
+    def _instance_library(self, value: object, reader: str) -> _Origin | None:
+        """Follow the class of *value*; return its package if a package defines it."""
+        cls = type(value)
+        if cls.__module__ == "builtins":
+            return None
+        self._follow_code_object(cls, via=reader)
+        origin = _object_origin(cls)
+        return origin if origin.kind == "package" else None
+
+    def _scan_value(
+        self, value: object, depth: int, *, library: _Origin | None = None
+    ) -> None:
+        """
+        Follow functions and classes stored inside a value (dispatch tables).
+
+        Inside an object of a package (*library* is its origin: an estimator, a
+        frozen distribution, a registry) only *project* code is followed, such
+        as the function given to sklearn's ``FunctionTransformer``: the rest is
+        the package's own state, identified by its version, and a generator it
+        merely holds is not a draw.
+        """
         if depth > _SCAN_DEPTH:
             return
-        items: Any
-        if isinstance(value, dict):
-            items = (
-                list(value.keys())[:_SCAN_ITEMS] + list(value.values())[:_SCAN_ITEMS]
-            )
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            items = list(value)[:_SCAN_ITEMS]
-        elif isinstance(value, functools.partial):
-            items = [value.func, *value.args, *value.keywords.values()]
-        elif isinstance(value, MethodType):
-            items = [value.__func__, value.__self__]
-        elif isinstance(value, (str, bytes, int, float, bool, type(None))):
-            return
-        elif hasattr(value, "__dict__") and not isinstance(value, (type, ModuleType)):
-            try:
-                items = list(vars(value).values())[:_SCAN_ITEMS]
-            except TypeError:
-                return
-        else:
-            return
-        for item in items:
-            if isinstance(item, (str, bytes, int, float, bool, type(None))):
+        for item in _scanned_items(value):
+            if type(item) in _DATA_SCALARS:
                 continue
-            if self._carries_code(item):
-                self._follow_code_object(item, via="value")
+            if library is None:
+                self._scan_item(item, depth)
             else:
-                if isinstance(item, MethodType) or type(item).__module__ != "builtins":
-                    self._follow_code_object(
-                        item.__func__ if isinstance(item, MethodType) else type(item),
-                        via="value",
-                    )
-                self._scan_value(item, depth + 1)
+                self._scan_library_item(item, depth, library)
+
+    def _scan_item(self, item: object, depth: int) -> None:
+        self._note_generator(item, "value")
+        if self._carries_code(item):
+            self._follow_code_object(item, via="value")
+            return
+        named = _library_name(item)
+        if named is not None:
+            self._external(named.origin)  # its name is in the value's digest
+            return
+        library = None
+        if isinstance(item, MethodType):
+            self._follow_code_object(item.__func__, via="value")
+        else:
+            library = self._instance_library(item, "value")
+        self._scan_value(item, depth + 1, library=library)
+
+    def _scan_library_item(self, item: object, depth: int, library: _Origin) -> None:
+        code = item.__func__ if isinstance(item, MethodType) else item
+        if isinstance(code, (FunctionType, type)):
+            # Project code only: functions made by exec inside a package (scipy's
+            # generated methods) have no module of their own, and are the package's.
+            if (
+                not isinstance(code, FunctionType)
+                or _function_module(code) != "<unknown>"
+            ) and _object_origin(code).kind == "project":
+                self._follow_code_object(item, via="value")
+            return
+        if self._carries_code(item) or _library_name(item) is not None:
+            return  # library code, or an object the library exposes by name
+        cls = type(item)
+        if cls.__module__ != "builtins" and _object_origin(cls).kind == "project":
+            self._follow_code_object(cls, via="value")  # a project object inside
+            self._scan_value(item, depth + 1)
+            return
+        self._scan_value(item, depth + 1, library=library)
+
+
+_DATA_SCALARS: Final = frozenset({str, bytes, int, float, bool, type(None), complex})
+
+
+def _scanned_items(value: object) -> list[Any]:
+    """The items of a container, or the attributes of an object (bounded; never raises)."""
+    try:
+        if isinstance(value, dict):
+            return list(value.keys())[:_SCAN_ITEMS] + list(value.values())[:_SCAN_ITEMS]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return list(value)[:_SCAN_ITEMS]
+        if isinstance(value, functools.partial):
+            return [value.func, *value.args, *value.keywords.values()]
+        if isinstance(value, MethodType):
+            return [value.__func__, value.__self__]
+        if type(value) in _DATA_SCALARS or isinstance(value, (type, ModuleType)):
+            return []
+        state = _attr(value, "__dict__")
+        if isinstance(state, dict):
+            return list(state.values())[:_SCAN_ITEMS]
+    except Exception:  # noqa: BLE001 - a foreign container may raise anything
+        return []
+    return []
 
 
 @functools.lru_cache(maxsize=1)
