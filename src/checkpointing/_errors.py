@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "AmbientStateWarning",
@@ -76,6 +77,17 @@ class CheckpointingError(Exception):
     the decorated function always propagate unchanged and are never wrapped.
     """
 
+    #: The constructor's arguments, for errors whose message is built from them.
+    _arguments: tuple[str, ...] | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from the constructor's own arguments: errors with structured
+        # attributes (StoreError(path, message)) format their message, so the
+        # default (type, self.args) cannot call __init__ again. Workers
+        # (multiprocessing, loky, Dask) send errors back pickled.
+        arguments = self.args if self._arguments is None else self._arguments
+        return (type(self), arguments, self.__dict__)
+
 
 class ConfigurationError(CheckpointingError, ValueError):
     """
@@ -98,6 +110,7 @@ class FingerprintError(CheckpointingError):
 
     def __init__(self, function: str, message: str) -> None:
         super().__init__(f"cannot fingerprint {function}: {message}")
+        self._arguments = (function, message)
         self.function = function
 
 
@@ -115,6 +128,7 @@ class ArgumentDigestError(CheckpointingError, TypeError):
     def __init__(self, parameter: str, type_name: str, message: str) -> None:
         where = f"argument {parameter!r}" if parameter else "a value"
         super().__init__(f"cannot digest {where} of type {type_name}: {message}")
+        self._arguments = (parameter, type_name, message)
         self.parameter = parameter
         self.type_name = type_name
 
@@ -129,6 +143,7 @@ class SerializationError(CheckpointingError):
 
     def __init__(self, serializer: str, message: str) -> None:
         super().__init__(f"serializer {serializer!r}: {message}")
+        self._arguments = (serializer, message)
         self.serializer = serializer
 
 
@@ -142,6 +157,7 @@ class StoreError(CheckpointingError):
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
+        self._arguments = (path, message)
         self.path = path
 
 
