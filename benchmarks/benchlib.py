@@ -418,3 +418,14 @@ def hit_state(function: Any, *args: Any) -> tuple[bool, list[tuple[str, float]]]
         for record in scan(function.directory)
     ]
     return hit, sorted(entries)
+
+
+#: Top-level phases of a hit that add up to the full hit with the call glue
+#: (timed by hit_breakdown.py, summed by report.py).
+PLAN_PARTS = (
+    "resolve store (Checkpointed._store)",
+    "resolve codec (Checkpointed._codec)",
+    "bind + digest args (digest_arguments)",
+    "fingerprint (prepared fingerprinter, warm)",
+    "key (xxh3_128 of the key string)",
+)

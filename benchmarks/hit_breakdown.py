@@ -110,16 +110,6 @@ def hit_phases(cp, args: tuple, kwargs: dict) -> dict:
     }
 
 
-#: Top-level phases that add up to the full hit with the call glue.
-PLAN_PARTS = (
-    "resolve store (Checkpointed._store)",
-    "resolve codec (Checkpointed._codec)",
-    "bind + digest args (digest_arguments)",
-    "fingerprint (prepared fingerprinter, warm)",
-    "key (xxh3_128 of the key string)",
-)
-
-
 def floor_costs(cp) -> dict:
     """What the unavoidable parts of a hit cost on this machine (same entry file)."""
     plan = cp._plan((3,), {})

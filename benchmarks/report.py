@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchlib import BENCHMARKS, RESULTS, SCHEMA, human, percentile, table
+from benchlib import BENCHMARKS, PLAN_PARTS, RESULTS, SCHEMA, human, percentile, table
 
 README = BENCHMARKS / "README.md"
 MARKER = re.compile(
@@ -269,25 +269,22 @@ def _timed_rows(
     return rows
 
 
+def _timed_section(
+    results: Results, group: str, labels: dict[str, str], baseline: str, title: str
+) -> str:
+    """A table of one pytest-benchmark group, each row relative to *baseline*."""
+    rows = _timed_rows(results.pytest(group), labels, baseline)
+    columns = [title, "Median", "P90", "P99", "Rounds × calls", "Time / checkpointing"]
+    return "\n".join([table(columns, rows), "", source(results, "pytest")])
+
+
 def section_hit(results: Results) -> str:
-    stats = results.pytest("hit: increment(3)")
-    rows = _timed_rows(stats, HIT_LABELS, "test_checkpointing_hit")
-    return "\n".join(
-        [
-            table(
-                [
-                    "Hit of `increment(3)`",
-                    "Median",
-                    "P90",
-                    "P99",
-                    "Rounds × calls",
-                    "Time / checkpointing",
-                ],
-                rows,
-            ),
-            "",
-            source(results, "pytest"),
-        ]
+    return _timed_section(
+        results,
+        "hit: increment(3)",
+        HIT_LABELS,
+        "test_checkpointing_hit",
+        "Hit of `increment(3)`",
     )
 
 
@@ -300,24 +297,12 @@ MISS_LABELS = {
 
 
 def section_miss(results: Results) -> str:
-    stats = results.pytest("miss: increment(n), fresh n every round")
-    rows = _timed_rows(stats, MISS_LABELS, "test_checkpointing_miss")
-    return "\n".join(
-        [
-            table(
-                [
-                    "Miss, fresh `n`",
-                    "Median",
-                    "P90",
-                    "P99",
-                    "Rounds × calls",
-                    "Time / checkpointing",
-                ],
-                rows,
-            ),
-            "",
-            source(results, "pytest"),
-        ]
+    return _timed_section(
+        results,
+        "miss: increment(n), fresh n every round",
+        MISS_LABELS,
+        "test_checkpointing_miss",
+        "Miss, fresh `n`",
     )
 
 
@@ -348,15 +333,6 @@ def section_hit_same_process(results: Results) -> str:
             source(results, "hit_breakdown"),
         ]
     )
-
-
-PLAN_PARTS = (
-    "resolve store (Checkpointed._store)",
-    "resolve codec (Checkpointed._codec)",
-    "bind + digest args (digest_arguments)",
-    "fingerprint (prepared fingerprinter, warm)",
-    "key (xxh3_128 of the key string)",
-)
 
 
 def section_hit_phases(results: Results) -> str:
