@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import string
+import threading
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -66,6 +67,7 @@ from ._explain import FORCED, UNREADABLE, Explanation, explain
 from ._fingerprint import (
     Fingerprint,
     fingerprint_arguments,
+    main_module_name,
     make_fingerprinter,
     merge_fingerprints,
 )
@@ -373,7 +375,7 @@ class _Plan(NamedTuple):
 
 
 def _function_id(func: Callable[..., Any]) -> str:
-    module = getattr(func, "__module__", None) or "unknown"
+    module = main_module_name(getattr(func, "__module__", None) or "unknown")
     qualname = str(
         getattr(func, "__qualname__", None) or getattr(func, "__name__", "fn")
     )
@@ -575,7 +577,7 @@ class Checkpointed(Generic[P, R]):
             )
         self._stores: dict[tuple[Any, bytes | None, bool], Store] = {}
         self._stores_by_setting: dict[tuple[Any, ...], Store] = {}
-        self._module = getattr(func, "__module__", None) or ""
+        self._module = main_module_name(getattr(func, "__module__", None) or "")
         self._qualname = getattr(func, "__qualname__", None) or ""
 
     # -- the public surface --------------------------------------------------
@@ -762,10 +764,36 @@ class Checkpointed(Generic[P, R]):
             return self
         return _BoundCheckpointed(self, instance)
 
+    def __dask_tokenize__(self) -> tuple[str, ...]:
+        """
+        Dask's name for this function in task keys: its id and code fingerprint.
+
+        Dask otherwise tokenizes by pickling, which is slower; the fingerprint
+        also changes the token after an edit, as a new function would.
+        """
+        return (
+            "checkpointing.Checkpointed",
+            self._function_id,
+            self._fingerprint().digest,
+        )
+
     def __reduce__(self) -> tuple[Any, ...]:
+        """
+        Pickle by reference when the function is importable, else by value.
+
+        Functions of ``__main__`` (a script, a notebook) always go by value:
+        a worker process (loky, Dask, spawn) has another ``__main__``. The
+        by-value payload is made with cloudpickle whatever pickler asked, so
+        plain :mod:`pickle` (``multiprocessing``) ships them too; a function
+        that refers to itself (recursion) is rebuilt as one object.
+        """
         module = getattr(self._func, "__module__", None)
         qualname = getattr(self._func, "__qualname__", "")
-        if module and "<locals>" not in qualname:
+        if (
+            module
+            and "<locals>" not in qualname
+            and main_module_name(module).partition(".")[0] != "__main__"
+        ):
             try:
                 target: Any = importlib.import_module(module)
                 for part in qualname.split("."):
@@ -774,7 +802,7 @@ class Checkpointed(Generic[P, R]):
                 target = None
             if target is self:
                 return (_import_checkpointed, (module, qualname))
-        return (_rebuild, (self._func, self._options))
+        return _reduce_by_value(self, self._func, self._options)
 
     # -- internals -----------------------------------------------------------
     def _refresh_requested(self) -> bool:
@@ -1395,7 +1423,62 @@ def _import_checkpointed(module: str, qualname: str) -> Any:
 def _rebuild(
     func: Callable[..., Any], options: dict[str, Any]
 ) -> Checkpointed[..., Any]:
+    """Rebuild from a pickle written before by-value payloads (kept for old pickles)."""
     return Checkpointed(func, **options)
+
+
+# By-value pickling of a checkpointed function (see Checkpointed.__reduce__).
+# While one is being pickled, its token is here, so that a reference to it from
+# its own code (recursion) pickles as "the object being rebuilt"; while one is
+# being unpickled, its not-yet-initialized object is here under that token.
+_by_value = threading.local()
+
+
+def _by_value_slots(name: str) -> dict[Any, Any]:
+    slots: dict[Any, Any] | None = getattr(_by_value, name, None)
+    if slots is None:
+        slots = {}
+        setattr(_by_value, name, slots)
+    return slots
+
+
+def _reduce_by_value(
+    obj: Checkpointed[..., Any], func: Callable[..., Any], options: dict[str, Any]
+) -> tuple[Any, ...]:
+    import cloudpickle
+
+    pickling = _by_value_slots("pickling")
+    token = pickling.get(id(obj))
+    if token is not None:
+        return (_being_rebuilt, (token,))
+    # Deterministic (Dask tokenizes a task by pickling it twice and comparing),
+    # and unique among the objects one payload can hold.
+    token = f"{id(obj):x}"
+    pickling[id(obj)] = token
+    try:
+        payload = cloudpickle.dumps((func, options))
+    finally:
+        del pickling[id(obj)]
+    return (_rebuild_by_value, (token, payload))
+
+
+def _rebuild_by_value(token: str, payload: bytes) -> Checkpointed[..., Any]:
+    import cloudpickle
+
+    obj: Checkpointed[..., Any] = Checkpointed.__new__(Checkpointed)
+    rebuilding = _by_value_slots("rebuilding")
+    rebuilding[token] = obj
+    try:
+        func, options = cloudpickle.loads(payload)
+    finally:
+        del rebuilding[token]
+    obj.__init__(func, **options)
+    return obj
+
+
+def _being_rebuilt(token: str) -> Checkpointed[..., Any]:
+    obj: Checkpointed[..., Any] = _by_value_slots("rebuilding")[token]
+    return obj
 
 
 @overload

@@ -160,9 +160,23 @@ class Fingerprint:
     components: Mapping[str, Component]
 
 
+def main_module_name(module: str) -> str:
+    """
+    *module*, with ``__mp_main__`` read as ``__main__``.
+
+    Under the spawn and forkserver start methods, :mod:`multiprocessing` runs
+    the parent's script again in each child as ``__mp_main__``: its functions
+    are the parent's ``__main__`` functions, and must share their names (and so
+    their entries and keys).
+    """
+    if module == "__mp_main__" or module.startswith("__mp_main__."):
+        return "__main__" + module[len("__mp_main__") :]
+    return module
+
+
 def function_name(func: object) -> str:
     """Return ``"module:qualname"`` for *func* (the name used in component names)."""
-    module = _text_attr(func, "__module__") or "<unknown>"
+    module = main_module_name(_text_attr(func, "__module__") or "<unknown>")
     qualname = _text_attr(func, "__qualname__") or _text_attr(func, "__name__") or "?"
     return f"{module}:{qualname}"
 
@@ -191,8 +205,8 @@ def _function_module(func: FunctionType) -> str:
     """The module a function's code runs in (its globals' ``__name__``), or ``"<unknown>"``."""
     name = func.__globals__.get("__name__")
     if isinstance(name, str) and name:
-        return name
-    return _text_attr(func, "__module__") or "<unknown>"
+        return main_module_name(name)
+    return main_module_name(_text_attr(func, "__module__") or "<unknown>")
 
 
 def fingerprint_function(
@@ -851,19 +865,29 @@ class _FunctionInfo:
     unseeded_rvs: bool  # reads .rvs other than as a call passing random_state=
 
 
-_info_memo: weakref.WeakKeyDictionary[FunctionType, tuple[_FunctionInfo, _FunctionInfo]]
+_info_memo: weakref.WeakKeyDictionary[
+    FunctionType, tuple[CodeType, _FunctionInfo, _FunctionInfo]
+]
 _info_memo = weakref.WeakKeyDictionary()
 _info_lock = threading.Lock()
 
 
 def _function_info(func: FunctionType, *, as_root: bool) -> _FunctionInfo:
-    """Return the static analysis of *func* (as the decorated root or as a callee)."""
-    pair = _info_memo.get(func)
-    if pair is None:
-        pair = _analyze(func)
+    """
+    Return the static analysis of *func* (as the decorated root or as a callee).
+
+    Memoized on the function *and its code object*: ``%autoreload`` and
+    hand-made swaps assign a new ``__code__`` to the same function, and the
+    analysis of the old code must not describe it afterwards.
+    """
+    code = func.__code__
+    memo = _info_memo.get(func)
+    if memo is None or memo[0] is not code:
+        root, callee = _analyze(func)
+        memo = (code, root, callee)
         with _info_lock:
-            _info_memo[func] = pair
-    return pair[0] if as_root else pair[1]
+            _info_memo[func] = memo
+    return memo[1] if as_root else memo[2]
 
 
 def _code_name(func: FunctionType) -> str:
@@ -1261,6 +1285,17 @@ def _verified_definition(
     qualname = getattr(code, "co_qualname", func.__qualname__)
     candidates = index.get(qualname, [])
     match = next((c for c in candidates if _same_code(c, code)), None)
+    if match is None and not guessed and not filename.startswith("<"):
+        # linecache keeps a file's text until asked to check it: after an
+        # edit and importlib.reload (or %autoreload) it still serves the text
+        # of the first import, which no longer matches the live code.
+        linecache.checkcache(filename)
+        fresh = linecache.getlines(filename, func.__globals__)
+        compiled = _compile_text(filename, "".join(fresh)) if fresh else None
+        if compiled is not None:
+            tree, index = compiled
+            candidates = index.get(qualname, [])
+            match = next((c for c in candidates if _same_code(c, code)), None)
     if match is None and guessed:
         # Code made by exec() in the module (dataclass methods, namedtuples):
         # the module's file never held it, which is no sign of an edit.

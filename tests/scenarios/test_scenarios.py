@@ -102,6 +102,10 @@ CATEGORIES = frozenset(
         "dynamic",
         "escape-hatches",
         "sequences",  # edit, then revert or edit again
+        "library-objects",  # builtins, stdlib and third-party objects reached by name
+        "composites",  # bound methods, partials, registries, containers holding code
+        "written-state",  # globals the code only writes (counters, logs)
+        "renames",  # renamed functions, parameters, globals computing the same thing
         "blind-spot",  # limitations only: what static analysis cannot see
     }
 )
