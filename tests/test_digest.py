@@ -260,10 +260,21 @@ class TestDeterminism:
 
     @given(st.dictionaries(hashable_values, small_values, max_size=6), st.randoms())
     def test_dict_insertion_order(self, mapping, random):
-        """A dict built in a shuffled insertion order has the same digest."""
+        """
+        A dict's order is part of its identity (``list(d)`` sees it).
+
+        Built again in the same order it digests alike; in another order, it
+        digests differently (issue 12: equal dicts in another order gave the
+        first one's result to code that iterates).
+        """
         items = list(mapping.items())
-        random.shuffle(items)
         assert digest_value(mapping) == digest_value(dict(items))
+        random.shuffle(items)
+        reordered = dict(items)
+        if list(reordered) == list(mapping):
+            assert digest_value(mapping) == digest_value(reordered)
+        else:
+            assert digest_value(mapping) != digest_value(reordered)
 
     @given(st.lists(hashable_values, max_size=8), st.randoms())
     def test_set_insertion_order(self, items, random):
@@ -499,9 +510,12 @@ class TestStandardLibrary:
         assert digest_value(first) != digest_value(dict(first))
 
     def test_defaultdict_factory(self):
-        """A defaultdict digests its factory and its items, in any order."""
+        """A defaultdict digests its factory and its items, in their order."""
         first = collections.defaultdict(list, a=1, b=2)
         assert digest_value(first) == digest_value(
+            collections.defaultdict(list, a=1, b=2)
+        )
+        assert digest_value(first) != digest_value(
             collections.defaultdict(list, b=2, a=1)
         )
         assert digest_value(first) != digest_value(
@@ -525,14 +539,18 @@ class TestStandardLibrary:
         )
 
     def test_large_dicts(self):
-        """Dicts larger than one flush slice digest by content, in any order."""
+        """Dicts larger than one flush slice digest by content and order."""
         big = {f"k{i}": i for i in range(5000)}
-        assert digest_value(big) == digest_value(dict(reversed(list(big.items()))))
+        assert digest_value(big) == digest_value(dict(list(big.items())))
+        assert digest_value(big) != digest_value(dict(reversed(list(big.items()))))
         assert digest_value(big) != digest_value({**big, "k0": -1})
 
-    def test_counter_is_unordered(self):
-        """A Counter is a dict subclass: order-insensitive, distinct from a dict."""
+    def test_counter_keeps_order(self):
+        """A Counter keeps its order (``most_common`` breaks ties by it); not a dict."""
         assert digest_value(collections.Counter("abca")) == digest_value(
+            collections.Counter("abac")
+        )
+        assert digest_value(collections.Counter("abca")) != digest_value(
             collections.Counter("acab")
         )
         assert digest_value(collections.Counter("ab")) != digest_value({"a": 1, "b": 1})

@@ -374,6 +374,15 @@ class _Plan(NamedTuple):
         }
 
 
+def _signature_parts(func: object) -> tuple[object, object, object]:
+    """What a function's signature is made of and may be replaced in place."""
+    return (
+        getattr(func, "__code__", None),
+        getattr(func, "__defaults__", None),
+        getattr(func, "__kwdefaults__", None),
+    )
+
+
 def _function_id(func: Callable[..., Any]) -> str:
     module = main_module_name(getattr(func, "__module__", None) or "unknown")
     qualname = str(
@@ -505,7 +514,11 @@ class Checkpointed(Generic[P, R]):
         self._write_back = write_back
         self._inline_codecs: dict[int, InlineCodec] = {}
         try:
-            self._signature = inspect.signature(func)
+            self._signature_source = inspect.unwrap(func)
+            self._signature_memo = (
+                *_signature_parts(self._signature_source),
+                inspect.signature(func),
+            )
         except (TypeError, ValueError) as err:
             raise ConfigurationError(
                 f"{name}: cannot read its signature ({err})"
@@ -884,6 +897,25 @@ class Checkpointed(Generic[P, R]):
                 base = CompressedSerializer(base, self._compress)
             codec = self._inline_codecs[protocol] = InlineCodec(base)
         return codec
+
+    @property
+    def _signature(self) -> inspect.Signature:
+        """
+        The signature as the function is now.
+
+        ``%autoreload``, ``importlib``-free hot swaps and plain assignments
+        replace ``__code__``, ``__defaults__`` or ``__kwdefaults__`` of the
+        decorated function in place; a signature read once at decoration would
+        then bind a call with the old defaults and key it like the old call.
+        """
+        code, defaults, kwdefaults, signature = self._signature_memo
+        source = self._signature_source
+        now = _signature_parts(source)
+        if now[0] is code and now[1] is defaults and now[2] is kwdefaults:
+            return signature
+        signature = inspect.signature(self._func)
+        self._signature_memo = (*now, signature)
+        return signature
 
     def _plan(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Plan:
         codec = self._codec()

@@ -4,9 +4,9 @@ Argument identity: a canonical, deterministic encoding of values, hashed with xx
 Every value is fed to the hasher as a one-byte *type tag* followed by
 length-prefixed content, so values of different types or shapes never share an
 encoding by construction: ``1``, ``1.0``, ``True``, ``"1"``, ``b"1"``, ``[1]``
-and ``(1,)`` all digest differently. Order-insensitive containers (``dict``,
-``set``, ``frozenset``) are encoded from the *sorted digests* of their keys or
-members, so insertion order and ``PYTHONHASHSEED`` do not matter.
+and ``(1,)`` all digest differently. Dicts keep their insertion order (code
+that iterates over one sees it); ``set`` and ``frozenset`` are encoded from the
+*sorted digests* of their members, so ``PYTHONHASHSEED`` does not matter.
 
 Large buffers (numpy, pandas, pyarrow, polars, scipy.sparse, torch) are fed to
 the hasher in place, without a copy; only non-contiguous views are copied, one
@@ -510,7 +510,13 @@ class _Encoder:
         *,
         attributes: bool = False,
     ) -> None:
-        """Items sorted by key digest: (16-byte key digest, value encoding) pairs."""
+        """
+        Items in iteration order: (16-byte key digest, value encoding) pairs.
+
+        A dict's order is part of its identity: ``list(d)``, ``d.items()`` and
+        everything built from them see it, so ``{"a": 1, "b": 2}`` and
+        ``{"b": 2, "a": 1}`` digest differently.
+        """
         self.enter(mapping)
         keyed = []
         for key, value in mapping.items():
@@ -519,7 +525,6 @@ class _Encoder:
             except _Undigestable as err:
                 err.path.append(f"[<key {short_repr(key, 40)}>]")
                 raise
-        keyed.sort(key=_first)
         out = self.out
         out.append(tag + _pack_len(len(keyed)))
         for key_digest, value, key in keyed:
@@ -533,10 +538,6 @@ class _Encoder:
             if len(out) > _FLUSH_PIECES:
                 self.flush()
         self.leave()
-
-
-def _first(item: tuple[bytes, object, object]) -> bytes:
-    return item[0]
 
 
 # -- native types ------------------------------------------------------------------

@@ -77,6 +77,7 @@ from ._errors import (
     IncompleteFingerprintWarning,
     user_stacklevel,
 )
+from ._reads import NO_READS, AmbientReads, ambient_reads
 
 __all__ = [
     "Component",
@@ -863,6 +864,7 @@ class _FunctionInfo:
     decorator_refs: tuple[_Ref, ...]
     fallback_reason: str  # why source was not used ("" when it was)
     unseeded_rvs: bool  # reads .rvs other than as a call passing random_state=
+    reads: AmbientReads = NO_READS  # environment variables and files it reads
 
 
 _info_memo: weakref.WeakKeyDictionary[
@@ -929,6 +931,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
             decorator_refs=(),
             fallback_reason=fallback,
             unseeded_rvs=_unseeded_rvs(None, code, refs, attribute_names),
+            reads=_bytecode_reads(code),
         )
         return info, info
     docstring = (
@@ -949,6 +952,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
         "dynamic": dynamic,
         "fallback_reason": "",
         "unseeded_rvs": _unseeded_rvs(node, code, refs, attribute_names),
+        "reads": ambient_reads(node),
     }
     root = _FunctionInfo(
         source=root_text,
@@ -967,6 +971,62 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
 
 def _text_digest(text: str) -> str:
     return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
+
+
+def _bytecode_reads(code: CodeType) -> AmbientReads:
+    """
+    What code without source reads from the environment (lambdas, exec'd code).
+
+    Without syntax the name is not tied to the read: when the code reads
+    ``environ`` or ``getenv``, every string constant it holds counts as a
+    variable it may read (a name that is not a variable digests as unset,
+    so extra names never cause a rerun). Files cannot be told from other
+    strings this way: a reader name makes it a computed read (a warning).
+    """
+    names: set[str] = set()
+    strings: dict[str, None] = {}
+    for sub in _walk_code(code):
+        names.update(sub.co_names)
+        for const in sub.co_consts:
+            if isinstance(const, str):
+                strings[const] = None
+    environment = tuple(strings) if names & {"environ", "getenv"} else ()
+    readers = {"open", "read_text", "read_bytes", "loadtxt", "genfromtxt", "fromfile"}
+    computed: tuple[tuple[str, str | None], ...] = ()
+    if names & readers or any(n.startswith("read_") for n in names):
+        computed = ((f"a file read in {code.co_name} (code without source)", None),)
+    if not environment and not computed:
+        return NO_READS
+    return AmbientReads(environment, (), computed, ("file",) * len(computed))
+
+
+def _global_constant(func: FunctionType, dotted: str) -> str | None:
+    """
+    The text of a global or closure name (``PARAMS``, ``config.DATA``) holding a
+    str or path.
+
+    ``None`` when the first name is one of the function's own variables (a
+    parameter, a local), is unbound, or holds anything else: such a read stays
+    computed. The name's own binding is in the fingerprint as data already.
+    """
+    first, *rest = dotted.split(".")
+    code = func.__code__
+    if first in code.co_varnames or first in code.co_cellvars:
+        return None
+    value: object
+    if first in code.co_freevars:  # a closure variable: its current value
+        cell = (func.__closure__ or ())[code.co_freevars.index(first)]
+        value = _cell_contents(cell)
+    else:
+        value = func.__globals__.get(first, _MISSING)
+    for part in rest:
+        value = _attr(value, part)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        text = os.fspath(value)
+        return text if isinstance(text, str) else None
+    return None
 
 
 def _unseeded_rvs(
@@ -2095,12 +2155,98 @@ class _Walker:
                 self._bound(
                     getter, value, f"closure:{info.name}:{var}", "closure", info.name
                 )
+        if info.reads:
+            self._ambient_reads(func, info, module_name)
         if info.unseeded_rvs:
             self._generators = _numpy_generator(self._generators)
             self._draws.setdefault("numpy.random", {})[
                 f".rvs() without random_state= (in {info.name})"
             ] = None
         self._follow_owner_class(func)
+
+    def _ambient_reads(
+        self, func: FunctionType, info: _FunctionInfo, module_name: str
+    ) -> None:
+        """
+        Put the environment variables and files *info*'s code reads into the key.
+
+        Each is re-read on every call (``volatile``): its value (``None`` when
+        unset) or the file's content digest (memoized on size and mtime), so
+        setting ``os.environ["X"]`` or editing the file between two calls in
+        one process reruns the second. A name left out by ``ignore_code=``
+        (``"env:X"``, ``"file:data.csv"``) is skipped. A read by a computed name
+        or path cannot be followed: it is warned about, once, by name.
+        """
+        reads = info.reads
+        for name in reads.environment:
+            component = f"env:{name}"
+            if self._is_ignored(module_name, component):
+                continue
+            self._ambient_value(
+                component,
+                "environment",
+                functools.partial(os.environ.get, name),
+                f"environment variable {name} at call time",
+                info.name,
+            )
+        files = list(reads.files)
+        environment = []
+        computed = []
+        for (read, dotted), kind in zip(
+            reads.computed, reads.computed_kinds, strict=True
+        ):
+            value = _global_constant(func, dotted) if dotted else None
+            if value is None:
+                computed.append(read)
+            elif kind == "file":
+                files.append(value)
+            else:
+                environment.append(value)
+        for name in environment:
+            component = f"env:{name}"
+            if not self._is_ignored(module_name, component):
+                self._ambient_value(
+                    component,
+                    "environment",
+                    functools.partial(os.environ.get, name),
+                    f"environment variable {name} at call time",
+                    info.name,
+                )
+        for path in files:
+            component = f"file:{path}"
+            if self._is_ignored(module_name, component):
+                continue
+            self._ambient_value(
+                component,
+                "file",
+                functools.partial(_path_digest, path),
+                f"file {path} (from the working directory at call time)",
+                info.name,
+            )
+        for read in computed:
+            if self._is_ignored(module_name, read):
+                continue
+            _warn_once(
+                f"{info.name}:{read}",
+                f"{info.name} reads {read}: the name or path is computed, so what it "
+                "reads is not part of the key, and a changed value or file returns the "
+                "old result. Pass the value (or the file's content) as an argument, "
+                "or name the file in @checkpoint(depends_on=[...]); to silence this, "
+                f"@checkpoint(ignore_code=[{read!r}])",
+            )
+
+    def _ambient_value(
+        self, name: str, kind: str, getter: _Getter, what: str, reader: str
+    ) -> None:
+        if name in self.components:
+            return
+        digest = _digest_or_type(getter(), name, "")
+        self.volatile.append(_Dynamic(name, kind, getter, digest))
+        self._add(
+            Component(
+                name, kind, digest, f"{what}, xxh3:{digest[:12]}; read by {reader}"
+            )
+        )
 
     def _follow_owner_class(self, func: FunctionType) -> None:
         """A method reaches its class (``self.other()`` calls, ``super()`` chains)."""
