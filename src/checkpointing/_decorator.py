@@ -51,6 +51,7 @@ from ._codec import (
 )
 from ._digest import digest_arguments, short_repr
 from ._errors import (
+    AmbientStateWarning,
     CacheReadWarning,
     CheckpointingError,
     CheckpointingWarning,
@@ -372,6 +373,10 @@ class _Plan(NamedTuple):
             name: ArgumentRecord(digest, short_repr(self.argument_values[name]))
             for name, digest in self.argument_digests.items()
         }
+
+
+#: (function id, component) pairs already warned about by _warn_changed_by_call.
+_WARNED_CHANGED: set[tuple[str, str]] = set()
 
 
 def _signature_parts(func: object) -> tuple[object, object, object]:
@@ -1198,6 +1203,44 @@ class Checkpointed(Generic[P, R]):
         finally:
             lock.release()
 
+    def _warn_changed_by_call(self, plan: _Plan) -> None:
+        """
+        Warn, once per name, when the call changed state that its key was built from.
+
+        A global that the reached code both reads and mutates (a memo dict, a
+        running total) is an input, so its value before the call is in the
+        key; after the call it differs, so the next call (and the next process,
+        starting from the initial value) keys differently. The result is
+        stored all the same; the warning names the global and the fix. Only
+        computed after a miss: a hit never pays for it.
+        """
+        try:
+            after = self._fingerprint().components
+        except Exception:  # noqa: BLE001 - a warning must never fail the call
+            return
+        for name, component in after.items():
+            before = plan.fingerprint.components.get(name)
+            if before is None or before.digest == component.digest:
+                continue
+            if (
+                component.kind == "ambient"
+                or (self._function_id, name) in _WARNED_CHANGED
+            ):
+                continue  # random generators: their own warning at the walk
+            _WARNED_CHANGED.add((self._function_id, name))
+            short = name.rpartition(":")[2]
+            warnings.warn(
+                f"checkpointing: {self._function_id}: the call changed {name} "
+                f"({before.summary} -> {component.summary}), which the code also reads, "
+                "so it is part of the key: the next call starts from another value and "
+                "computes again, and a new process starting from the first value gets "
+                "results keyed by it. If it is a memo or a counter that does not change "
+                f"results, leave it out with @checkpoint(ignore_code=[{short!r}]); if "
+                "results depend on it, pass it as an argument or do not cache this function",
+                AmbientStateWarning,
+                stacklevel=user_stacklevel(),
+            )
+
     def _key_lock(self, plan: _Plan) -> KeyLock:
         timeout = resolve_lock_timeout(self._lock_timeout)
         return KeyLock(str(plan.store.root), plan.function_id, plan.name, timeout)
@@ -1273,6 +1316,7 @@ class Checkpointed(Generic[P, R]):
         force: bool,
     ) -> bool:
         """Store *result*; return whether it was stored (failures go through the policy)."""
+        self._warn_changed_by_call(plan)
         policy = resolve_on_error(self._on_error)
         try:
             for problem in plan.codec.check(result):

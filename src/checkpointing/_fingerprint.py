@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import contextlib
 import dis
 import enum
@@ -865,6 +866,7 @@ class _FunctionInfo:
     fallback_reason: str  # why source was not used ("" when it was)
     unseeded_rvs: bool  # reads .rvs other than as a call passing random_state=
     reads: AmbientReads = NO_READS  # environment variables and files it reads
+    written_only: frozenset[str] = frozenset()  # names it only mutates (LOG.append)
 
 
 _info_memo: weakref.WeakKeyDictionary[
@@ -953,6 +955,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
         "fallback_reason": "",
         "unseeded_rvs": _unseeded_rvs(node, code, refs, attribute_names),
         "reads": ambient_reads(node),
+        "written_only": _written_only_names(node),
     }
     root = _FunctionInfo(
         source=root_text,
@@ -998,6 +1001,78 @@ def _bytecode_reads(code: CodeType) -> AmbientReads:
     if not environment and not computed:
         return NO_READS
     return AmbientReads(environment, (), computed, ("file",) * len(computed))
+
+
+#: Methods that mutate a builtin container and whose result is not a read of
+#: it when the call is a statement (``LOG.append(x)``). ``pop``/``remove`` are
+#: left out: they raise or return depending on the content.
+_MUTATORS: Final = frozenset(
+    {"append", "extend", "add", "update", "insert", "clear", "discard"}
+    | {"appendleft", "extendleft"}
+)
+
+
+def _written_only_names(node: ast.AST) -> frozenset[str]:
+    """
+    Names that *node*'s code only writes through, never reads a value from.
+
+    A use writes only when it is ``X += v``, ``X[k] += v``, ``X.a += v``,
+    ``X[k] = v``, ``X.a = v``, ``del X[k]`` or a statement ``X.append(v)`` (a
+    method of :data:`_MUTATORS`). Any other load of the name anywhere in the
+    code (``return X``, ``f(X)``, ``X.get(k)``, ``X = X + 1``) is a read. The
+    fingerprint leaves a global out only if every function it reaches uses it
+    this way and its value is a builtin container or number (see
+    ``_Walker._written_global``).
+    """
+    write_uses: set[int] = set()
+    written: set[str] = set()
+
+    def base(target: ast.AST, *, whole: bool) -> None:
+        if isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+        elif not whole:
+            return
+        if isinstance(target, ast.Name):
+            written.add(target.id)
+            write_uses.add(id(target))
+
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.AugAssign):
+            base(sub.target, whole=True)
+        elif isinstance(sub, (ast.Assign, ast.Delete)):
+            for target in sub.targets:
+                base(target, whole=False)
+        elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
+            base(sub.target, whole=False)
+        elif (
+            isinstance(sub, ast.Expr)
+            and isinstance(sub.value, ast.Call)
+            and isinstance(sub.value.func, ast.Attribute)
+            and sub.value.func.attr in _MUTATORS
+        ):
+            base(sub.value.func, whole=False)
+    if not written:
+        return frozenset()
+    read = {
+        sub.id
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Name)
+        and isinstance(sub.ctx, ast.Load)
+        and id(sub) not in write_uses
+    }
+    return frozenset(written - read)
+
+
+def _global_type(namespace: dict[str, Any], name: str) -> type:
+    return type(namespace.get(name, _MISSING))
+
+
+#: Types whose mutation cannot run project code or read other state.
+_WRITABLE_TYPES: Final = frozenset(
+    {list, dict, set, int, float, complex, bool}
+    | {collections.deque, collections.Counter, collections.OrderedDict}
+    | {collections.defaultdict}
+)
 
 
 def _global_constant(func: FunctionType, dotted: str) -> str | None:
@@ -1992,6 +2067,10 @@ class _Walker:
         self.code_checks: list[tuple[FunctionType, CodeType]] = []
         self.dynamic: list[_Dynamic] = []
         self.volatile: list[_Dynamic] = []
+        # Globals some reached function only writes, and globals any reads:
+        # (id(namespace), name) -> what _written_global needs.
+        self._written: dict[tuple[int, str], tuple[dict[str, Any], str, _Ref, str]] = {}
+        self._read: set[tuple[int, str]] = set()
         self._include_docstrings = options.include_docstrings
         self._ignored = options.ignore_code
         self._seen: set[int] = set()
@@ -2035,7 +2114,38 @@ class _Walker:
                 raise  # ours, turned into an error by the user's warning filters
             except Exception as err:  # noqa: BLE001 - a walk must never fail the call
                 self._unanalysable_code(task.args[0], err)
+        for marker, written in self._written.items():
+            if marker not in self._read:
+                self._written_global(*written)
         self._ambient_state()
+
+    def _written_global(
+        self, namespace: dict[str, Any], module_name: str, ref: _Ref, writer: str
+    ) -> None:
+        """
+        A global that every reached function only writes (a counter, a log list).
+
+        It is not an input: its value stays out of the key, so bumping it does
+        not change the key of the next call (before, every call reran). It is
+        listed as a ``written`` component, named, with its type. Only builtin
+        containers and numbers qualify; any other value (whose methods could
+        compute) is digested as if it were read.
+        """
+        getter = functools.partial(_global_type, namespace, ref.name)
+        kind = getter()
+        if kind not in _WRITABLE_TYPES:
+            self._read.add((id(namespace), ref.name))
+            self._resolve_ref(namespace, module_name, ref, writer)
+            return
+        self._expect(getter, kind)  # rebound to another type: walk again
+        self._add(
+            Component(
+                f"written:{module_name}:{ref.name}",
+                "written",
+                _text_digest(kind.__qualname__),
+                f"a {kind.__qualname__} that {writer} only writes to: not an input",
+            )
+        )
 
     def _unanalysable_code(self, obj: object, err: Exception) -> None:
         """Identify code whose analysis failed by its bytecode or its name, and say so."""
@@ -2137,6 +2247,12 @@ class _Walker:
         namespace = func.__globals__
         module_name = _function_module(func)
         for ref in info.refs:
+            if ref.name in info.written_only:
+                self._written.setdefault(
+                    (id(namespace), ref.name), (namespace, module_name, ref, info.name)
+                )
+                continue
+            self._read.add((id(namespace), ref.name))
             self._resolve_ref(namespace, module_name, ref, info.name)
         for imp in info.imports:
             self._resolve_import(imp, info)
