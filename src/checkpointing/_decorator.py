@@ -1228,7 +1228,7 @@ class Checkpointed(Generic[P, R]):
             ):
                 continue  # random generators: their own warning at the walk
             _WARNED_CHANGED.add((self._function_id, name))
-            short = name.rpartition(":")[2]
+            short = name.rpartition(":")[2].partition(".")[0]
             warnings.warn(
                 f"checkpointing: {self._function_id}: the call changed {name} "
                 f"({before.summary} -> {component.summary}), which the code also reads, "

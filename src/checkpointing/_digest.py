@@ -690,6 +690,26 @@ def _decimal(enc: _Encoder, value: decimal.Decimal, depth: int) -> None:
     enc.out.append(_text(str(value)))
 
 
+def _decimal_context(enc: _Encoder, value: decimal.Context, depth: int) -> None:
+    # What decides results: precision, rounding, exponent range, traps. The
+    # status flags (Inexact, Rounded, ...) are sticky records of past
+    # operations: every division sets them, and they change no result.
+    _typed(enc, "decimal.Context")
+    traps = sorted(signal.__name__ for signal, on in value.traps.items() if on)
+    enc.encode(
+        (
+            value.prec,
+            value.rounding,
+            value.Emin,
+            value.Emax,
+            value.capitals,
+            value.clamp,
+        ),
+        depth + 1,
+    )
+    enc.encode(tuple(traps), depth + 1)
+
+
 def _uuid(enc: _Encoder, value: uuid.UUID, depth: int) -> None:
     # The 128 bits only: is_safe says how the UUID was generated, not which it is.
     _typed(enc, "uuid.UUID")
@@ -769,6 +789,7 @@ _EXACT_BUILTIN: Final[dict[type, _Encode]] = {
     datetime.time: _time,
     datetime.timedelta: _timedelta,
     decimal.Decimal: _decimal,
+    decimal.Context: _decimal_context,
     uuid.UUID: _uuid,
     pathlib.PurePosixPath: _path,
     pathlib.PureWindowsPath: _path,

@@ -64,7 +64,14 @@ import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
+from types import (
+    BuiltinFunctionType,
+    CodeType,
+    FunctionType,
+    MethodType,
+    MethodWrapperType,
+    ModuleType,
+)
 from typing import Any, Final
 
 import xxhash
@@ -1061,6 +1068,29 @@ def _written_only_names(node: ast.AST) -> frozenset[str]:
         and id(sub) not in write_uses
     }
     return frozenset(written - read)
+
+
+def _builtin_receiver(value: object) -> object:
+    """
+    The object a builtin method or method-wrapper is bound to, else ``_MISSING``.
+
+    ``len`` and ``math.floor`` are bound to their module and ``dict.fromkeys``
+    to its class: those are named, not composites, so they return ``_MISSING``.
+    """
+    if not isinstance(value, (BuiltinFunctionType, MethodWrapperType)):
+        return _MISSING
+    receiver = _attr(value, "__self__")
+    if receiver is None or isinstance(receiver, (ModuleType, type)):
+        return _MISSING
+    return receiver
+
+
+def _receiver_of(getter: _Getter) -> object:
+    return _attr(getter(), "__self__")
+
+
+def _type_name(cls: type) -> str:
+    return f"{_text_attr(cls, '__module__') or '?'}.{_text_attr(cls, '__qualname__') or '?'}"
 
 
 def _global_type(namespace: dict[str, Any], name: str) -> type:
@@ -2106,16 +2136,27 @@ class _Walker:
         return True
 
     def run(self) -> None:
-        while self._queue:
-            task = self._queue.pop()
-            try:
-                task()
-            except CheckpointingWarning:
-                raise  # ours, turned into an error by the user's warning filters
-            except Exception as err:  # noqa: BLE001 - a walk must never fail the call
-                self._unanalysable_code(task.args[0], err)
-        for marker, written in self._written.items():
-            if marker not in self._read:
+        decided: set[tuple[int, str]] = set()
+        while True:
+            while self._queue:
+                task = self._queue.pop()
+                try:
+                    task()
+                except CheckpointingWarning:
+                    raise  # ours, turned into an error by the user's warning filters
+                except Exception as err:  # noqa: BLE001 - a walk must never fail the call
+                    self._unanalysable_code(task.args[0], err)
+            # Globals only written by everything reached so far; deciding one
+            # may reach more code (a value read after all), so walk again.
+            pending = [
+                (marker, written)
+                for marker, written in self._written.items()
+                if marker not in self._read and marker not in decided
+            ]
+            if not pending:
+                break
+            for marker, written in pending:
+                decided.add(marker)
                 self._written_global(*written)
         self._ambient_state()
 
@@ -2445,6 +2486,13 @@ class _Walker:
             return
         if issubclass(type(value), ModuleType):  # type(): a proxy's __class__ may raise
             self._expect(getter, value)
+            module_name = _text_attr(value, "__name__") or "?"
+            origin = _module_origin(module_name)
+            if origin.kind != "project":
+                # Which module the name is bound to: `import math as m` and
+                # `import cmath as m` read the same attributes of another module.
+                text = f"module {module_name} ({_origin_version(origin)})"
+                self._add(Component(component, "global", _text_digest(text), text))
             self._package(value)  # type: ignore[arg-type]
             return
         self._bound(getter, value, component, "global", reader)
@@ -2487,6 +2535,31 @@ class _Walker:
             if not self._carries_code(value):
                 # A library registry may hold project code (a registered function).
                 self._scan_value(value, 0, library=named.origin)
+            return
+        receiver = _builtin_receiver(value)
+        if receiver is not _MISSING:
+            # LABELS.get, re.compile(p).findall, np.maximum.accumulate, SEEN.__contains__:
+            # the method of the receiver's type, and the receiver, each identified.
+            self._expect(getter, value)
+            method = (
+                f"{_type_name(type(receiver))}.{_text_attr(value, '__name__') or '?'}"
+            )
+            self._add(
+                Component(
+                    component,
+                    kind,
+                    _text_digest(f"<method {method}>"),
+                    f"{method}, bound to the value of {component}.__self__",
+                )
+            )
+            self._external(_object_origin(type(receiver)))
+            self._bound(
+                functools.partial(_receiver_of, getter),
+                receiver,
+                f"{component}.__self__",
+                kind,
+                reader,
+            )
             return
         if self._carries_code(value):
             self._expect(getter, value)

@@ -14,6 +14,7 @@ second. ``expect.toml`` says what the second (and third) run must do::
     third_run = "hit"             # only with v2/: run 3, same cache
     third_recomputed = []         # as `recomputed`, for run 3
     limitation = "why"            # only under cases/limitations/
+    warns = ["AmbientStateWarning"]  # optional: warnings the first run must give
     requires = ["numpy"]          # optional: skip unless these modules import
 
 Every checkpointed function body prints ``COMPUTE <name>`` when it runs, and
@@ -134,6 +135,7 @@ _KEYS = {
     "third_changed",
     "limitation",
     "requires",
+    "warns",
 }
 
 
@@ -151,6 +153,7 @@ class Expectation:
     third_changed: tuple[str, ...]
     limitation: str | None
     requires: tuple[str, ...]
+    warns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ def load_expectation(case_dir: Path) -> Expectation:
         third_changed=tuple(data.get("third_changed", ())),
         limitation=data.get("limitation"),
         requires=tuple(data.get("requires", ())),
+        warns=tuple(data.get("warns", ())),
     )
     _check_stage(case_dir.name, expectation.second_run, expectation.recomputed)
     assert expectation.second_run == "miss" or not expectation.changed
@@ -241,6 +245,7 @@ class Scenario:
 
     def __init__(self, case_dir: Path, tmp_path: Path) -> None:
         self.case_dir = case_dir
+        self.warns = load_expectation(case_dir).warns
         self.tmp_path = tmp_path
         self.project = tmp_path / "project"
         self.cache = tmp_path / "cache"
@@ -270,8 +275,14 @@ class Scenario:
             stdout=completed.stdout,
             stderr=completed.stderr,
         )
-        # A fallback fingerprint (IncompleteFingerprintWarning) can hide an edit.
-        assert "Warning" not in run.stderr, run.report()
+        # A fallback fingerprint (IncompleteFingerprintWarning) can hide an edit;
+        # only the warnings expect.toml names may appear.
+        unexpected = [
+            line
+            for line in run.stderr.splitlines()
+            if "Warning" in line and not any(f"{w}:" in line for w in self.warns)
+        ]
+        assert not unexpected, run.report()
         assert run.results, f"main.py printed no RESULT line\n{run.report()}"
         return run
 
@@ -421,6 +432,8 @@ def test_scenario(case_dir: Path, tmp_path: Path) -> None:
 
     first = scenario.run("run 1 (v0)", scenario.cache, seed=1)
     assert first.computes, f"run 1 computed nothing\n{first.report()}"
+    for warning in expectation.warns:
+        assert f"{warning}:" in first.stderr, f"no {warning}\n{first.report()}"
     # The control: the unedited project on the warm cache is all hits.
     control = scenario.run("control (v0 again)", scenario.cache, seed=6)
     assert not control.computes, (
