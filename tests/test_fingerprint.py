@@ -260,6 +260,8 @@ class TestExternalCode:
         expected = {
             "docstring",
             f"global:{name}:join",  # which object the name is bound to
+            f"global:{name}:json",  # which module the name is bound to
+            f"global:{name}:cloudpickle",
             "package:cloudpickle",
             "python",
             "signature",

@@ -114,8 +114,10 @@ def digest_value(value: object, *, parameter: str = "") -> str:
         ArgumentDigestError: If *value* (or something inside it) has no
             deterministic encoding, e.g. an open file, a lock or a generator.
 
-    >>> digest_value({"a": 1, "b": 2}) == digest_value({"b": 2, "a": 1})
+    >>> digest_value({"a": 1, "b": 2}) == digest_value(dict(a=1, b=2))
     True
+    >>> digest_value({"a": 1, "b": 2}) == digest_value({"b": 2, "a": 1})  # order counts
+    False
     >>> digest_value(1) == digest_value(1.0) or digest_value(1) == digest_value(True)
     False
     """

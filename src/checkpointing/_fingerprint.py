@@ -46,6 +46,7 @@ import contextlib
 import dis
 import enum
 import functools
+import gc
 import importlib
 import importlib.util
 import inspect
@@ -61,7 +62,14 @@ import sysconfig
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import (
@@ -101,8 +109,6 @@ _ATTR_OPS: Final = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
 _GLOBAL_OPS: Final = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 # Containers scanned for functions and classes inside global values (dispatch
 # tables, lists of steps): how deep and how many items, to bound the cost.
-_SCAN_DEPTH: Final = 4
-_SCAN_ITEMS: Final = 10_000
 _SKIPPED_CLASS_ATTRS: Final = frozenset(
     {
         "__module__",
@@ -330,11 +336,18 @@ def fingerprint_arguments(
         few ``isinstance`` calls per argument), else the merged fingerprint.
     """
     roots: list[object] = []
-    for value in values.values():
-        _code_roots(value, roots, 0)
+    packages: dict[str, Component] = {}
+    for name, value in values.items():
+        cls = type(value)
+        if cls in _PLAIN_TYPES:
+            continue
+        _argument_packages(value, packages)
+        _code_roots(value, roots, name)
     if not roots:
-        return None
-    components: dict[str, Component] = {}
+        if not packages:
+            return None
+        return _packages_fingerprint(packages)
+    components: dict[str, Component] = dict(packages)
     for root in roots:
         components.update(
             _memoized_object_fingerprint(
@@ -348,13 +361,80 @@ def merge_fingerprints(first: Fingerprint, second: Fingerprint | None) -> Finger
     """Return the fingerprint covering the components of both (same names, same things)."""
     if second is None:
         return first
-    components = {**first.components, **second.components}
-    return Fingerprint(_components_digest(components), components)
+    memo_key = (first.digest, second.digest)
+    merged = _merged.get(memo_key)
+    if merged is None:
+        components = {**first.components, **second.components}
+        merged = Fingerprint(_components_digest(components), components)
+        if len(_merged) > 256:  # a handful per function in practice
+            _merged.clear()
+        _merged[memo_key] = merged
+    return merged
 
 
-# How far code is looked for inside arguments (containers and attributes).
-_ARGUMENT_SCAN_DEPTH: Final = 3
-_ARGUMENT_SCAN_ITEMS: Final = 100
+#: merge_fingerprints memo: (digest, digest) -> merged (same digests, same parts).
+_merged: dict[tuple[str, str], Fingerprint] = {}
+
+
+def _argument_packages(value: object, packages: dict[str, Component]) -> None:
+    """
+    Add ``package:<dist>`` for the package of *value*'s type (and its items').
+
+    A DataFrame passed in runs pandas' code when the body calls its methods:
+    the pandas version is an input like an imported module's. The argument's
+    own type and the items of a top-level list, tuple or dict (a list of
+    DataFrames) count; one memoized lookup per type.
+    """
+    cls = type(value)
+    if cls in _CONTAINER_TYPES:
+        items: Iterable[object] = (
+            value.values() if isinstance(value, dict) else value  # type: ignore[assignment]
+        )
+        for count, item in enumerate(items):
+            if count >= 64:
+                break
+            if type(item) not in _PLAIN_TYPES and type(item) not in _CONTAINER_TYPES:
+                _argument_packages(item, packages)
+        return
+    component = _type_packages.get(cls, _MISSING)
+    if component is _MISSING:
+        component = _type_package(cls)
+        _type_packages[cls] = component
+    if component is not None:
+        assert isinstance(component, Component)
+        packages[component.name] = component
+
+
+_type_packages: dict[type, object] = {}
+
+
+def _type_package(cls: type) -> Component | None:
+    module = _text_attr(cls, "__module__") or ""
+    if not module or module == "builtins":
+        return None
+    origin = _module_origin(module)
+    if origin.kind != "package":
+        return None
+    name = f"package:{origin.distribution}"
+    return Component(name, "package", _text_digest(origin.version), origin.version)
+
+
+def _packages_fingerprint(packages: dict[str, Component]) -> Fingerprint:
+    memo_key = tuple(sorted(packages))
+    fingerprint = _package_fingerprints.get(memo_key)
+    if fingerprint is None:
+        fingerprint = Fingerprint(_components_digest(packages), dict(packages))
+        _package_fingerprints[memo_key] = fingerprint
+    return fingerprint
+
+
+_package_fingerprints: dict[tuple[str, ...], Fingerprint] = {}
+
+
+#: How many objects a scan for code visits inside one value (an argument, a
+#: global) before it stops and warns: no depth limit, so nesting never hides
+#: code, but a bound on the work (a list of a million records).
+_SCAN_BUDGET: Final = 1_000_000
 _DATA_MODULES: Final = frozenset(
     {"numpy", "pandas", "polars", "pyarrow", "torch", "scipy", "xarray", "jax"}
 )
@@ -364,46 +444,119 @@ _PLAIN_TYPES: Final = frozenset(
 )
 
 
-def _code_roots(value: object, roots: list[object], depth: int) -> None:
-    """Collect the objects carrying project code inside an argument value."""
-    cls = type(value)
-    if cls in _PLAIN_TYPES:
-        return
-    if cls in (list, tuple, set, frozenset, dict):
-        if depth >= _ARGUMENT_SCAN_DEPTH:
+def _code_roots(value: object, roots: list[object], name: str) -> None:
+    """
+    Collect the objects carrying project code inside an argument value.
+
+    Every level of containers, attributes (``__dict__`` and ``__slots__``),
+    ``defaultdict`` factories and partials is searched, each object once;
+    array-like data types carry no code and are skipped cheaply. A value with
+    more than :data:`_SCAN_BUDGET` objects is searched that far, with a warning
+    naming the argument.
+    """
+    stack = [value]
+    seen: set[int] = set()
+    budget = _SCAN_BUDGET
+    while stack:
+        value = stack.pop()
+        cls = type(value)
+        if cls in _PLAIN_TYPES or id(value) in seen:
+            continue
+        seen.add(id(value))
+        budget -= 1
+        if budget < 0:
+            _warn_once(
+                f"argument:{name}",
+                f"argument {name} holds more than {_SCAN_BUDGET:,} objects: code "
+                "stored beyond them (a function in a record) is not in the key",
+            )
             return
-        items: Iterable[object] = (
-            value.values() if isinstance(value, dict) else value  # type: ignore[assignment]
-        )
-        _code_roots_in(items, roots, depth)
-        return
-    if isinstance(value, (FunctionType, type, MethodType, functools.partial)):
-        roots.append(value)
-        return
-    if isinstance(value, (staticmethod, classmethod)) or (
-        callable(value) and _attr(value, "__wrapped__") is not None
-    ):
-        roots.append(value)
-        return
-    if _object_origin(cls).kind == "project":
-        roots.append(cls)
-    # Code held in attributes: a pipeline object holding a model whose method is
-    # project code, or a library object (sklearn's FunctionTransformer) holding a
-    # project function. Array-like data types carry no code: skip them cheaply.
-    if (
-        depth < _ARGUMENT_SCAN_DEPTH
-        and (_text_attr(cls, "__module__") or "").partition(".")[0] not in _DATA_MODULES
-    ):
+        if isinstance(value, (FunctionType, type, MethodType, functools.partial)):
+            roots.append(value)
+            continue
+        if isinstance(value, _CODE_DESCRIPTORS) or (
+            callable(value) and _attr(value, "__wrapped__") is not None
+        ):
+            roots.append(value)
+            continue
+        if cls not in _CONTAINER_TYPES:
+            if _object_origin(cls).kind == "project":
+                roots.append(cls)
+            # Code held in attributes: a pipeline object holding a model whose
+            # method is project code, or a library object (sklearn's
+            # FunctionTransformer) holding a project function.
+            if (_text_attr(cls, "__module__") or "").partition(".")[0] in _DATA_MODULES:
+                continue
+        stack.extend(_contained(value))
+
+
+#: Descriptors that carry code (followed as code, never digested).
+_CODE_DESCRIPTORS: Final = (
+    staticmethod,
+    classmethod,
+    functools.partialmethod,
+    functools.singledispatchmethod,
+)
+_CONTAINER_TYPES: Final = frozenset({list, tuple, set, frozenset, dict})
+_slot_memo: dict[type, tuple[str, ...]] = {}
+
+
+def _slot_names(cls: type) -> tuple[str, ...]:
+    """Every ``__slots__`` name of *cls* and its bases (memoized per class)."""
+    names = _slot_memo.get(cls)
+    if names is None:
+        found: dict[str, None] = {}
+        for klass in getattr(cls, "__mro__", ()):
+            slots = vars(klass).get("__slots__", ())
+            for slot in (slots,) if isinstance(slots, str) else slots:
+                if isinstance(slot, str) and slot not in ("__dict__", "__weakref__"):
+                    found[slot] = None
+        names = _slot_memo[cls] = tuple(found)
+    return names
+
+
+def _contained(value: object) -> list[Any]:
+    """
+    The objects *value* holds: items, keys, attributes, factories; never raises.
+
+    Containers give their items (and dict keys); a ``defaultdict`` its factory;
+    a partial its function and arguments; a bound method its function and
+    object; other objects the values of ``__dict__`` and of every slot. A
+    callable without attributes of its own (a C object such as the key made by
+    ``functools.cmp_to_key``, or a ufunc made by ``numpy.frompyfunc``) gives
+    what it references (``gc.get_referents``), which is where its function is.
+    """
+    try:
+        cls = type(value)
+        if cls in _PLAIN_TYPES or isinstance(value, (type, ModuleType)):
+            return []
+        items: list[Any] = []
+        if isinstance(value, dict):
+            items.extend(value.keys())
+            items.extend(value.values())
+            factory = getattr(value, "default_factory", None)
+            if factory is not None:
+                items.append(factory)
+        elif isinstance(value, (list, tuple, set, frozenset, collections.deque)):
+            items.extend(value)
+        elif isinstance(value, functools.partial):
+            return [value.func, *value.args, *value.keywords.values()]
+        elif isinstance(value, MethodType):
+            return [value.__func__, value.__self__]
+        if cls in _CONTAINER_TYPES:
+            return items
         state = _attr(value, "__dict__")
         if isinstance(state, dict):
-            _code_roots_in(state.values(), roots, depth)
-
-
-def _code_roots_in(items: Iterable[object], roots: list[object], depth: int) -> None:
-    for count, item in enumerate(items):
-        if count >= _ARGUMENT_SCAN_ITEMS:
-            break
-        _code_roots(item, roots, depth + 1)
+            items.extend(state.values())
+        for slot in _slot_names(cls):
+            held = _attr(value, slot)
+            if held is not None:
+                items.append(held)
+        if not items and not state and callable(value):
+            items = [r for r in gc.get_referents(value) if not isinstance(r, type)]
+        return items
+    except Exception:  # noqa: BLE001 - a foreign container may raise anything
+        return []
 
 
 # Component kinds whose names carry the defining module ("callee:<module>:<qualname>").
@@ -985,13 +1138,14 @@ def _text_digest(text: str) -> str:
 
 def _bytecode_reads(code: CodeType) -> AmbientReads:
     """
-    What code without source reads from the environment (lambdas, exec'd code).
+    What code without source reads from outside (lambdas, exec'd code).
 
-    Without syntax the name is not tied to the read: when the code reads
-    ``environ`` or ``getenv``, every string constant it holds counts as a
-    variable it may read (a name that is not a variable digests as unset,
-    so extra names never cause a rerun). Files cannot be told from other
-    strings this way: a reader name makes it a computed read (a warning).
+    Without syntax the name is not tied to the read, so the guess is wide:
+    when the code reads ``environ`` or ``getenv``, every string constant it
+    holds counts as a variable it may read; when it calls a file reader, every
+    string constant shaped like a file name (``"params.json"``) counts as a
+    file it may read. A name that is not a variable digests as unset and a
+    path that is not a file as missing, so extra names never cause a rerun.
     """
     names: set[str] = set()
     strings: dict[str, None] = {}
@@ -1001,13 +1155,18 @@ def _bytecode_reads(code: CodeType) -> AmbientReads:
             if isinstance(const, str):
                 strings[const] = None
     environment = tuple(strings) if names & {"environ", "getenv"} else ()
-    readers = {"open", "read_text", "read_bytes", "loadtxt", "genfromtxt", "fromfile"}
-    computed: tuple[tuple[str, str | None], ...] = ()
-    if names & readers or any(n.startswith("read_") for n in names):
-        computed = ((f"a file read in {code.co_name} (code without source)", None),)
-    if not environment and not computed:
+    files: tuple[str, ...] = ()
+    if names & _BYTECODE_READERS or any(n.startswith("read_") for n in names):
+        files = tuple(text for text in strings if _FILE_NAME.fullmatch(text))
+    if not environment and not files:
         return NO_READS
-    return AmbientReads(environment, (), computed, ("file",) * len(computed))
+    return AmbientReads(environment, files)
+
+
+_BYTECODE_READERS: Final = frozenset(
+    {"open", "read_text", "read_bytes", "load", "loadtxt", "genfromtxt", "fromfile"}
+)
+_FILE_NAME: Final = re.compile(r"[\w./\\-]*\w\.[A-Za-z0-9]{1,8}")
 
 
 #: Methods that mutate a builtin container and whose result is not a read of
@@ -1091,6 +1250,84 @@ def _receiver_of(getter: _Getter) -> object:
 
 def _type_name(cls: type) -> str:
     return f"{_text_attr(cls, '__module__') or '?'}.{_text_attr(cls, '__qualname__') or '?'}"
+
+
+#: Names whose use means code reads annotations at run time.
+_ANNOTATION_READERS: Final = frozenset(
+    {
+        "__annotations__",
+        "get_type_hints",
+        "get_annotations",
+        "signature",
+        "__signature__",
+    }
+)
+
+
+def _annotation_text(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, type):
+        return function_name(value)
+    return repr(value)
+
+
+def _annotations_text(obj: object) -> str | None:
+    """``name: annotation`` lines of *obj*'s own annotations (None when it has none)."""
+    try:
+        annotations = inspect.get_annotations(obj)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a broken annotation is not a walk failure
+        annotations = _attr(obj, "__annotations__")
+    if not isinstance(annotations, Mapping) or not annotations:
+        return None
+    return "\n".join(f"{k}: {_annotation_text(v)}" for k, v in annotations.items())
+
+
+def _registry_text(registry: Mapping[Any, object]) -> str:
+    """The dispatch keys of a registry, in a form that does not depend on hashing."""
+    return "\n".join(
+        sorted(
+            f"{_annotation_text(key)} -> {function_name(value)}"
+            for key, value in registry.items()
+        )
+    )
+
+
+def _import_submodule(package: ModuleType, name: str) -> ModuleType | None:
+    """Import ``package.name`` if it is a project submodule that exists, else None."""
+    if _attr(package, "__path__") is None:
+        return None
+    full = f"{package.__name__}.{name}"
+    try:
+        spec = importlib.util.find_spec(full)
+        if spec is None or spec.origin is None:
+            return None
+        if _file_origin(spec.origin, full.partition(".")[0]).kind != "project":
+            return None
+        return importlib.import_module(full)
+    except Exception:  # noqa: BLE001 - the body's own import will raise it
+        return None
+
+
+def _library_attr(module: ModuleType, chain: tuple[str, ...]) -> object:
+    value: object = module
+    for attr in chain:
+        value = _attr(value, attr)
+    return value
+
+
+#: Function attributes set by the tools that make wrappers, not by the code.
+_WRAPPER_ATTRIBUTES: Final = frozenset(
+    {"__wrapped__", "__signature__", "__checkpoint__"}
+)
+
+
+def _function_attributes(func: FunctionType) -> dict[str, object]:
+    """A function's own attributes (``f.alpha = 0.5``), without wrapper bookkeeping."""
+    state = func.__dict__
+    if not state:
+        return {}
+    return {k: v for k, v in state.items() if k not in _WRAPPER_ATTRIBUTES}
 
 
 def _global_type(namespace: dict[str, Any], name: str) -> type:
@@ -1217,6 +1454,15 @@ def _scan_code(
                     chain.append(str(instructions[j].argval))
                     j += 1
                 refs[_Ref(ins.argval, tuple(chain))] = None
+                constant = _constant_import(ins.argval, tuple(chain), instructions, j)
+                if constant is not None:
+                    # importlib.import_module("pkg.helpers"), __import__("helpers"),
+                    # sys.modules["helpers"]: as static as an import statement.
+                    found = _import_from_name(constant, package)
+                    if found is not None:
+                        imports[found] = None
+                        i = j
+                        continue
                 use = _dynamic_use(ins.argval, tuple(chain), instructions, j)
                 if use:
                     dynamic[use] = None
@@ -1269,6 +1515,46 @@ def _dynamic_use(
                 break
         return "getattr"
     return ""
+
+
+#: Reads of a module by a name given as the next constant.
+_CONSTANT_IMPORTS: Final = frozenset(
+    {
+        ("__import__", ()),
+        ("importlib", ("import_module",)),
+        ("sys", ("modules",)),
+        ("sys", ("modules", "get")),
+    }
+)
+
+
+def _constant_import(
+    name: str, chain: tuple[str, ...], instructions: list[dis.Instruction], after: int
+) -> str | None:
+    """The module name of ``import_module("x")``-like code, when it is a constant."""
+    if (name, chain) not in _CONSTANT_IMPORTS or after >= len(instructions):
+        return None
+    ins = instructions[after]
+    if ins.opname != "LOAD_CONST" or not isinstance(ins.argval, str):
+        return None
+    following = instructions[after + 1] if after + 1 < len(instructions) else None
+    if following is None:
+        return None
+    if chain == ("modules",):
+        return (
+            ins.argval if following.opname in ("BINARY_SUBSCR", "BINARY_OP") else None
+        )
+    # A call with that constant as its only argument (package= would follow).
+    if following.opname.startswith(("PRECALL", "CALL")):
+        return ins.argval
+    return None
+
+
+def _import_from_name(module: str, package: str) -> _Import | None:
+    try:
+        return _Import(importlib.util.resolve_name(module, package or None), ())
+    except (ImportError, ValueError):
+        return None
 
 
 def _import_from(
@@ -2101,6 +2387,13 @@ class _Walker:
         # (id(namespace), name) -> what _written_global needs.
         self._written: dict[tuple[int, str], tuple[dict[str, Any], str, _Ref, str]] = {}
         self._read: set[tuple[int, str]] = set()
+        # Functions walked (for their annotations), and the first function found
+        # reading annotations ("" while none does).
+        self._walked: list[tuple[FunctionType, str]] = []
+        # Objects searched for code in values this walk, and what is left to search.
+        self._scanned: set[int] = set()
+        self._scan_budget = _SCAN_BUDGET
+        self._annotations_read = ""
         self._include_docstrings = options.include_docstrings
         self._ignored = options.ignore_code
         self._seen: set[int] = set()
@@ -2158,6 +2451,11 @@ class _Walker:
             for marker, written in pending:
                 decided.add(marker)
                 self._written_global(*written)
+        if self._annotations_read:
+            # Reached code reads annotations (get_type_hints, inspect.signature,
+            # __annotations__): every walked function's annotations are behaviour.
+            for func, name in self._walked:
+                self._annotations(func, name)
         self._ambient_state()
 
     def _written_global(
@@ -2278,9 +2576,33 @@ class _Walker:
                 return (f.__defaults__ or (), f.__kwdefaults__ or {})
 
             self._value(f"defaults:{info.name}", "defaults", defaults, info.name)
+        if _function_attributes(func):
+            # smooth.alpha = 0.5 after the def, read by the body as smooth.alpha.
+            self._value(
+                f"attributes:{info.name}",
+                "attributes",
+                functools.partial(_function_attributes, func),
+                info.name,
+            )
         for ref in info.decorator_refs:
             self._resolve_ref(func.__globals__, _function_module(func), ref, info.name)
+        if info.decorator_refs:
+            # A decorator may read the annotations (@dispatch.register, a
+            # validator, a CLI builder): here they are behaviour.
+            self._annotations(func, info.name)
+        self._walked.append((func, info.name))
         self._function_body(func, info)
+
+    def _annotations(self, obj: object, name: str) -> None:
+        """The annotations of a function or class, when something runs them."""
+        component = f"annotations:{name}"
+        if component in self.components:
+            return
+        text = _annotations_text(obj)
+        if text is not None:
+            self._add(
+                Component(component, "annotations", _text_digest(text), text[:200])
+            )
 
     def _function_body(self, func: FunctionType, info: _FunctionInfo) -> None:
         code = func.__code__
@@ -2314,6 +2636,15 @@ class _Walker:
                 )
         if info.reads:
             self._ambient_reads(func, info, module_name)
+        if not self._annotations_read and (
+            info.attribute_names & _ANNOTATION_READERS
+            or any(
+                ref.name in _ANNOTATION_READERS
+                or _ANNOTATION_READERS.intersection(ref.chain)
+                for ref in info.refs
+            )
+        ):
+            self._annotations_read = info.name
         if info.unseeded_rvs:
             self._generators = _numpy_generator(self._generators)
             self._draws.setdefault("numpy.random", {})[
@@ -2349,10 +2680,22 @@ class _Walker:
         files = list(reads.files)
         environment = []
         computed = []
+        code = func.__code__
+        parameters = code.co_varnames[
+            : code.co_argcount
+            + code.co_kwonlyargcount
+            + bool(code.co_flags & inspect.CO_VARARGS)
+            + bool(code.co_flags & inspect.CO_VARKEYWORDS)
+        ]
         for (read, dotted), kind in zip(
             reads.computed, reads.computed_kinds, strict=True
         ):
             value = _global_constant(func, dotted) if dotted else None
+            if value is None and dotted and dotted.partition(".")[0] in parameters:
+                # def load(path): pd.read_csv(path): how readers are written. The
+                # path's text is in the caller's key (docs/limitations.md, "Files
+                # named by an argument").
+                continue
             if value is None:
                 computed.append(read)
             elif kind == "file":
@@ -2463,8 +2806,17 @@ class _Walker:
                 break
             self._expect(getter, value)
             home, name = value.__name__, attr
-            getter = functools.partial(vars(value).get, attr, _MISSING)
+            module = value
+            getter = functools.partial(vars(module).get, attr, _MISSING)
             value = getter()
+            hook = vars(module).get("__getattr__")
+            if value is _MISSING and isinstance(hook, FunctionType):
+                # PEP 562: the module computes the attribute; its __getattr__
+                # (and what that reaches) is the code behind the name.
+                self._expect(getter, _MISSING)
+                self._expect(functools.partial(vars(module).get, "__getattr__"), hook)
+                self._follow_code_object(hook, via=reader)
+                return
         else:
             if (
                 isinstance(value, ModuleType)
@@ -2603,7 +2955,7 @@ class _Walker:
     ) -> None:
         """Resolve ``module.a.b`` through library namespaces, to note generator draws."""
         value: object = module
-        for attr in chain:
+        for index, attr in enumerate(chain):
             if not isinstance(value, ModuleType):
                 break
             found = vars(value).get(attr, _MISSING)
@@ -2617,6 +2969,13 @@ class _Walker:
             if found is _MISSING:
                 return
             value = found
+            if self._carries_code(value) and _object_origin(value).kind == "project":
+                # Project code installed into a library module (json.dumps =
+                # stable_dumps): the name now runs project code.
+                getter = functools.partial(_library_attr, module, chain[: index + 1])
+                self._expect(getter, value)
+                self._follow_code_object(value, via=reader)
+                return
         self._note_generator(value, reader, through)
 
     def _note_generator(self, obj: object, reader: str, through: str = "") -> None:
@@ -2701,6 +3060,10 @@ class _Walker:
             value = attr_getter()
             if value is _MISSING and imp.names:
                 sub = sys.modules.get(f"{module.__name__}.{attr}")
+                if sub is None:
+                    # ``from . import helpers`` in a body that has not run yet:
+                    # the submodule is imported when it runs; import it now.
+                    sub = _import_submodule(module, attr)
                 if sub is not None:  # ``from package import submodule``
                     self._follow_whole_module(sub)
                     continue
@@ -2864,9 +3227,19 @@ class _Walker:
     def _carries_code(obj: object) -> bool:
         """Whether *obj* is followed as code (not digested as a value)."""
         if isinstance(
-            obj, (FunctionType, type, staticmethod, classmethod, BuiltinFunctionType)
+            obj,
+            (
+                FunctionType,
+                type,
+                staticmethod,
+                classmethod,
+                BuiltinFunctionType,
+                functools.singledispatchmethod,
+            ),
         ):
             return True
+        if type(obj).__name__ == "KeyWrapper" and type(obj).__module__ == "functools":
+            return True  # functools.cmp_to_key(cmp): the comparator is the code
         return (
             not isinstance(obj, (MethodType, functools.partial))
             and callable(obj)
@@ -2906,6 +3279,9 @@ class _Walker:
                 self._follow_code_object(type(obj.__self__), via=via)
         elif isinstance(obj, (staticmethod, classmethod)):
             self._follow_code_object(obj.__func__, via=via)
+        elif isinstance(obj, functools.singledispatchmethod):
+            self._follow_code_object(obj.dispatcher, via=via)  # its registry too
+            self._follow_code_object(obj.func, via=via)
         elif isinstance(obj, functools.partial):
             self._follow_code_object(obj.func, via=via)
         elif isinstance(obj, BuiltinFunctionType):
@@ -2921,6 +3297,11 @@ class _Walker:
                 # lru_cache wrappers, our own Checkpointed objects, wraps()-style objects.
                 self._external(_object_origin(type(obj)))
                 self._follow_code_object(wrapped, via=via)
+            elif callable(obj) and not _attr(obj, "__dict__"):
+                # A C object holding code it calls (cmp_to_key's key): follow it.
+                for held in _contained(obj):
+                    if self._carries_code(held):
+                        self._follow_code_object(held, via=via)
         self._follow_registry(obj, via=via)
 
     def _follow_registry(self, obj: object, *, via: str) -> None:
@@ -2931,8 +3312,18 @@ class _Walker:
         self.equality_checks.append(
             (functools.partial(_values, registry), _values(registry))
         )
+        self.equality_checks.append(
+            (functools.partial(_registry_text, registry), _registry_text(registry))
+        )
+        owner = function_name(obj)
+        text = _registry_text(registry)
+        self._add(
+            Component(f"registry:{owner}", "registry", _text_digest(text), text[:200])
+        )
         for implementation in registry.values():
             self._follow_code_object(implementation, via=via)
+            if isinstance(implementation, FunctionType):
+                self._annotations(implementation, function_name(implementation))
 
     def _external(self, origin: _Origin) -> None:
         if origin.kind == "package":
@@ -2994,6 +3385,10 @@ class _Walker:
                     short_repr(cls.__doc__),
                 )
             )
+        if "__annotations__" in namespace or "__annotate_func__" in namespace:
+            # Class-level annotations define fields (dataclasses, NamedTuple,
+            # TypedDict, pydantic, attrs) whose types code reads and casts with.
+            self._annotations(cls, name)
         for base in cls.__bases__:
             self._follow_code_object(base, via=name)
         self._follow_code_object(type(cls), via=name)
@@ -3021,7 +3416,7 @@ class _Walker:
                 continue
             inner = getattr(value, "func", None)  # functools.cached_property
             if isinstance(inner, FunctionType) and not isinstance(
-                value, functools.partial
+                value, (functools.partial, functools.singledispatchmethod)
             ):
                 self._expect(getter, value)
                 self._follow_code_object(inner, via=name)
@@ -3054,39 +3449,62 @@ class _Walker:
         """
         Follow functions and classes stored inside a value (dispatch tables).
 
-        Inside an object of a package (*library* is its origin: an estimator, a
-        frozen distribution, a registry) only *project* code is followed, such
-        as the function given to sklearn's ``FunctionTransformer``: the rest is
-        the package's own state, identified by its version, and a generator it
-        merely holds is not a draw.
+        Every level is searched (each object once per walk), up to
+        :data:`_SCAN_BUDGET` objects per walk, past which the walk warns: a
+        depth limit that silently cut off a function six levels down was a
+        stale result waiting to happen. Inside an object of a package
+        (*library* is its origin: an estimator, a frozen distribution, a
+        registry) only *project* code is followed, such as the function given
+        to sklearn's ``FunctionTransformer``: the rest is the package's own
+        state, identified by its version, and a generator it merely holds is
+        not a draw. (*depth* is kept for callers; it no longer limits.)
         """
-        if depth > _SCAN_DEPTH:
-            return
-        for item in _scanned_items(value):
-            if type(item) in _DATA_SCALARS:
+        stack: list[tuple[object, _Origin | None]] = [
+            (item, library) for item in _contained(value)
+        ]
+        while stack:
+            item, owner = stack.pop()
+            if type(item) in _DATA_SCALARS or id(item) in self._scanned:
                 continue
-            if library is None:
-                self._scan_item(item, depth)
-            else:
-                self._scan_library_item(item, depth, library)
+            self._scanned.add(id(item))
+            self._scan_budget -= 1
+            if self._scan_budget < 0:
+                if self._scan_budget == -1:
+                    _warn_once(
+                        f"scan:{short_repr(value, 40)}",
+                        f"a value ({short_repr(value, 60)}) holds more than "
+                        f"{_SCAN_BUDGET:,} objects: code stored beyond them is not "
+                        "followed; name it in @checkpoint(depends_on=[...])",
+                    )
+                return
+            inner = (
+                self._scan_item(item)
+                if owner is None
+                else self._scan_library_item(item, owner)
+            )
+            if inner is _SKIP:
+                continue
+            assert inner is None or isinstance(inner, _Origin)
+            stack.extend((held, inner) for held in _contained(item))
 
-    def _scan_item(self, item: object, depth: int) -> None:
+    def _scan_item(self, item: object) -> _Origin | object | None:
+        """Follow *item* if it is code; else return the library owning what it holds."""
         self._note_generator(item, "value")
         if self._carries_code(item):
             self._follow_code_object(item, via="value")
-            return
+            return _SKIP
         named = _library_name(item)
         if named is not None:
             self._external(named.origin)  # its name is in the value's digest
-            return
-        library = None
+            return _SKIP
         if isinstance(item, MethodType):
             self._follow_code_object(item.__func__, via="value")
-        else:
-            library = self._instance_library(item, "value")
-        self._scan_value(item, depth + 1, library=library)
+            return None
+        return self._instance_library(item, "value")
 
-    def _scan_library_item(self, item: object, depth: int, library: _Origin) -> None:
+    def _scan_library_item(
+        self, item: object, library: _Origin
+    ) -> _Origin | object | None:
         code = item.__func__ if isinstance(item, MethodType) else item
         if isinstance(code, (FunctionType, type)):
             # Project code only: functions made by exec inside a package (scipy's
@@ -3096,39 +3514,19 @@ class _Walker:
                 or _function_module(code) != "<unknown>"
             ) and _object_origin(code).kind == "project":
                 self._follow_code_object(item, via="value")
-            return
+            return _SKIP
         if self._carries_code(item) or _library_name(item) is not None:
-            return  # library code, or an object the library exposes by name
+            return _SKIP  # library code, or an object the library exposes by name
         cls = type(item)
         if cls.__module__ != "builtins" and _object_origin(cls).kind == "project":
             self._follow_code_object(cls, via="value")  # a project object inside
-            self._scan_value(item, depth + 1)
-            return
-        self._scan_value(item, depth + 1, library=library)
+            return None
+        return library
 
 
+#: Returned by the scan steps: the item's contents are not searched further.
+_SKIP: Final = object()
 _DATA_SCALARS: Final = frozenset({str, bytes, int, float, bool, type(None), complex})
-
-
-def _scanned_items(value: object) -> list[Any]:
-    """The items of a container, or the attributes of an object (bounded; never raises)."""
-    try:
-        if isinstance(value, dict):
-            return list(value.keys())[:_SCAN_ITEMS] + list(value.values())[:_SCAN_ITEMS]
-        if isinstance(value, (list, tuple, set, frozenset)):
-            return list(value)[:_SCAN_ITEMS]
-        if isinstance(value, functools.partial):
-            return [value.func, *value.args, *value.keywords.values()]
-        if isinstance(value, MethodType):
-            return [value.__func__, value.__self__]
-        if type(value) in _DATA_SCALARS or isinstance(value, (type, ModuleType)):
-            return []
-        state = _attr(value, "__dict__")
-        if isinstance(state, dict):
-            return list(state.values())[:_SCAN_ITEMS]
-    except Exception:  # noqa: BLE001 - a foreign container may raise anything
-        return []
-    return []
 
 
 @functools.lru_cache(maxsize=1)

@@ -121,7 +121,11 @@ def ambient_reads(node: ast.AST) -> AmbientReads:
     environment: dict[str, None] = {}
     files: dict[str, None] = {}
     computed: dict[tuple[str, str | None], str] = {}
-    for sub in ast.walk(node):
+    # The body only: decorators and defaults run where the function is defined
+    # (a decorator's lambdas are code of their own, walked as such).
+    body = getattr(node, "body", node)
+    statements = body if isinstance(body, list) else [body]
+    for sub in (sub for statement in statements for sub in ast.walk(statement)):
         if isinstance(sub, ast.Subscript) and _is_environ(sub.value):
             if isinstance(sub.ctx, ast.Load):
                 _note(sub.slice, sub, environment, computed, "environment")

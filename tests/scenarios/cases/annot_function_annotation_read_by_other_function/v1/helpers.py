@@ -1,0 +1,10 @@
+import inspect
+
+
+def target(v: float):
+    return v
+
+
+def coerce(text):
+    kind = inspect.signature(target).parameters["v"].annotation
+    return target(kind(text))

@@ -1,0 +1,11 @@
+from typing import NamedTuple
+
+
+class Point(NamedTuple):
+    x: float
+    y: int
+
+
+def parse(raw):
+    types = Point.__annotations__.values()
+    return tuple(Point(*(t(v) for t, v in zip(types, raw))))

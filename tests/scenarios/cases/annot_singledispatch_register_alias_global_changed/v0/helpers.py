@@ -1,0 +1,13 @@
+import functools
+
+Key = int
+
+
+@functools.singledispatch
+def process(value):
+    return f"other {value}"
+
+
+@process.register
+def _(value: Key):
+    return f"key {value}"

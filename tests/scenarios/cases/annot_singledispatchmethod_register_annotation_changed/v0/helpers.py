@@ -1,0 +1,15 @@
+import functools
+
+
+class Handler:
+    @functools.singledispatchmethod
+    def handle(self, value):
+        return f"other {value}"
+
+    @handle.register
+    def _(self, value: int):
+        return f"int {value}"
+
+
+def handle(value):
+    return Handler().handle(value)

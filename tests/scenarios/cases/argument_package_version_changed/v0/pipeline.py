@@ -1,0 +1,7 @@
+from checkpointing import checkpoint
+
+
+@checkpoint
+def step(frame):
+    print("COMPUTE step", flush=True)
+    return frame.total()

@@ -1,0 +1,3 @@
+import re
+
+FIND = re.compile(r"\d").findall

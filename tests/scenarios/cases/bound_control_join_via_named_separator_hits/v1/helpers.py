@@ -1,0 +1,2 @@
+SEP = "-"
+JOIN = SEP.join

@@ -1,0 +1,2 @@
+TABLE = {"a": "A", "b": "B", "c": "C"}
+translate = TABLE.__getitem__

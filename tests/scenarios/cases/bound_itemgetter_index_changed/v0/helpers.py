@@ -1,0 +1,7 @@
+import operator
+
+KEY = operator.itemgetter(0)
+
+
+def order(pairs):
+    return sorted(pairs, key=KEY)

@@ -1,0 +1,3 @@
+import json
+
+ENCODE = json.JSONEncoder(sort_keys=False).encode

@@ -1,0 +1,7 @@
+import operator
+
+CALL = operator.methodcaller("upper")
+
+
+def convert(words):
+    return list(map(CALL, words))

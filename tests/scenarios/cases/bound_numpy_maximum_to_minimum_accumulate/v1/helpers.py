@@ -1,0 +1,3 @@
+import numpy as np
+
+SCAN = np.minimum.accumulate

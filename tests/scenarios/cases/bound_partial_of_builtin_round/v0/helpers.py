@@ -1,0 +1,3 @@
+import functools
+
+ROUND = functools.partial(round, ndigits=1)

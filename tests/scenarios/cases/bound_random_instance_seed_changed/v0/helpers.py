@@ -1,0 +1,7 @@
+import random
+
+DRAW = random.Random(1).random
+
+
+def draws(n):
+    return [round(DRAW(), 6) for _ in range(n)]

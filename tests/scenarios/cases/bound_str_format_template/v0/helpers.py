@@ -1,0 +1,1 @@
+FMT = "{:.2f}".format

@@ -1,0 +1,1 @@
+FMT = "{:.3f}".format

@@ -1,0 +1,1 @@
+NORMALIZE = str.lower

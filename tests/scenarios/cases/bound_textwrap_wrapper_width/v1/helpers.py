@@ -1,0 +1,3 @@
+import textwrap
+
+WRAP = textwrap.TextWrapper(width=12).wrap

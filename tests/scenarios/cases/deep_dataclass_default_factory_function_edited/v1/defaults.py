@@ -1,0 +1,2 @@
+def default_weights():
+    return [1, 3]

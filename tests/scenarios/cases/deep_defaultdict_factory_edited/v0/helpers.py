@@ -1,0 +1,8 @@
+import collections
+
+
+def default_bucket():
+    return {"scale": 2, "count": 0}
+
+
+BUCKETS = collections.defaultdict(default_bucket)

@@ -1,0 +1,5 @@
+def smooth(v):
+    return v * smooth.alpha
+
+
+smooth.alpha = 0.7

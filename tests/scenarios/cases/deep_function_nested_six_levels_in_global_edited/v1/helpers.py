@@ -1,0 +1,16 @@
+def scale(v):
+    return v * 3
+
+
+def shift(v):
+    return v + 1
+
+
+REGISTRY = {
+    "stages": [
+        (
+            {"ops": [("scale", scale), ("shift", shift)]},
+            "v1",
+        ),
+    ],
+}

@@ -1,0 +1,2 @@
+def scale_by(model, x, factor):
+    return x * factor + model.offset

@@ -1,0 +1,2 @@
+def total_of(sample):
+    return sum(sample.values)

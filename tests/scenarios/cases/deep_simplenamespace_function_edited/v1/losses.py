@@ -1,0 +1,2 @@
+def l2(v):
+    return v * v / 2

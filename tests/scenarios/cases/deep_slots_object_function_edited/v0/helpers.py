@@ -1,0 +1,2 @@
+def normalize(v):
+    return v / 2

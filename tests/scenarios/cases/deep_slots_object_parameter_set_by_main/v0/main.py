@@ -1,0 +1,5 @@
+import pipeline
+
+if __name__ == "__main__":
+    pipeline.PARAMS.alpha = 2
+    print("RESULT step", repr(pipeline.step(3)))

@@ -1,0 +1,6 @@
+from decorators import logged
+
+
+@logged
+def smooth(v):
+    return v + 20

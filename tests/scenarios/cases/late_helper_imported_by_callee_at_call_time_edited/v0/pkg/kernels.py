@@ -1,0 +1,2 @@
+def kernel(v):
+    return v * 2

@@ -1,0 +1,5 @@
+CAST = float
+
+
+def parse(values):
+    return [CAST(v) for v in values]

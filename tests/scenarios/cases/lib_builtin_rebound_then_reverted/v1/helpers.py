@@ -1,0 +1,5 @@
+AGG = max
+
+
+def summarize(xs):
+    return AGG(xs)

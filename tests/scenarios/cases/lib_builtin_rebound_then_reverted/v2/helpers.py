@@ -1,0 +1,5 @@
+AGG = sum
+
+
+def summarize(xs):
+    return AGG(xs)

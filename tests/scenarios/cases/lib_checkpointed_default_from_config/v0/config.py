@@ -1,0 +1,3 @@
+import math
+
+ROUND = math.floor

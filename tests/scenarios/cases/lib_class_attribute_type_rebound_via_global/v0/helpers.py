@@ -1,0 +1,8 @@
+CAST = int
+
+
+class Parser:
+    cast = CAST
+
+    def parse(self, text):
+        return self.cast(text)

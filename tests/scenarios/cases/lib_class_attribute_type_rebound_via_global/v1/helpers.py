@@ -1,0 +1,8 @@
+CAST = float
+
+
+class Parser:
+    cast = CAST
+
+    def parse(self, text):
+        return self.cast(text)

@@ -1,0 +1,6 @@
+class Cfg:
+    agg = staticmethod(sum)
+
+
+def summarize(xs):
+    return Cfg.agg(xs)

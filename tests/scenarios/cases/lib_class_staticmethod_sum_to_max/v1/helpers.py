@@ -1,0 +1,6 @@
+class Cfg:
+    agg = staticmethod(max)
+
+
+def summarize(xs):
+    return Cfg.agg(xs)

@@ -1,0 +1,5 @@
+def make_rounder(fn):
+    def rounder(x):
+        return fn(x)
+
+    return rounder

@@ -1,0 +1,5 @@
+import math
+
+from factory import make_rounder
+
+ROUND = make_rounder(math.ceil)

@@ -1,0 +1,5 @@
+AGG = sum
+
+
+def summarize(xs, agg=AGG):
+    return agg(xs)

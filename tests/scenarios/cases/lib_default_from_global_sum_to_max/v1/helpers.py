@@ -1,0 +1,5 @@
+AGG = max
+
+
+def summarize(xs, agg=AGG):
+    return agg(xs)

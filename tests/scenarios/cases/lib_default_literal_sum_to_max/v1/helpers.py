@@ -1,0 +1,2 @@
+def summarize(xs, agg=max):
+    return agg(xs)

@@ -1,0 +1,5 @@
+import xml.sax.saxutils as esc
+
+
+def quote(text):
+    return esc.escape(text)

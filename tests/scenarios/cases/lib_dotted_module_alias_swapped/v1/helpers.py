@@ -1,0 +1,5 @@
+import html as esc
+
+
+def quote(text):
+    return esc.escape(text)

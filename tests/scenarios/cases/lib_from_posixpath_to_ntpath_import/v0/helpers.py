@@ -1,0 +1,5 @@
+from posixpath import basename
+
+
+def name_of(path):
+    return basename(path)

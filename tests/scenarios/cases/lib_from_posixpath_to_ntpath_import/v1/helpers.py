@@ -1,0 +1,5 @@
+from ntpath import basename
+
+
+def name_of(path):
+    return basename(path)

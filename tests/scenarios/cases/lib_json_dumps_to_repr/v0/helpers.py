@@ -1,0 +1,7 @@
+import json
+
+ENCODE = json.dumps
+
+
+def encode(value):
+    return ENCODE({"a": value})

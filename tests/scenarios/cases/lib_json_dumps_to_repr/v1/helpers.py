@@ -1,0 +1,7 @@
+import json
+
+ENCODE = repr
+
+
+def encode(value):
+    return ENCODE({"a": value})

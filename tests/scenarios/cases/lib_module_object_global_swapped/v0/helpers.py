@@ -1,0 +1,8 @@
+import cmath
+import math
+
+BACKEND = math
+
+
+def root(x):
+    return BACKEND.sqrt(x)

@@ -1,0 +1,7 @@
+import numpy as np
+
+DT = np.dtype("int32")
+
+
+def cast(x):
+    return np.array([x]).astype(DT).tolist()

@@ -1,0 +1,8 @@
+import functools
+import operator
+
+COMBINE = operator.add
+
+
+def fold(xs):
+    return functools.reduce(COMBINE, xs)

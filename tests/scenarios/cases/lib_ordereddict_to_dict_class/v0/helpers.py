@@ -1,0 +1,7 @@
+import collections
+
+MAPPING = collections.OrderedDict
+
+
+def build(pairs):
+    return MAPPING(pairs)

@@ -1,0 +1,7 @@
+import collections
+
+MAPPING = dict
+
+
+def build(pairs):
+    return MAPPING(pairs)

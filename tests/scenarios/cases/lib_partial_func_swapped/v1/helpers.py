@@ -1,0 +1,3 @@
+import functools
+
+PICK = functools.partial(min, default=0)

@@ -1,0 +1,11 @@
+CALLS = 0
+
+
+def record():
+    global CALLS
+    CALLS += 1
+
+
+def scale(v):
+    record()
+    return v * 2

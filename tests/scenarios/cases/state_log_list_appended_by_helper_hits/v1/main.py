@@ -1,0 +1,7 @@
+from pipeline import step
+
+if __name__ == "__main__":
+    # call the same step again: must come from the cache
+    print("RESULT first", repr(step(3)))
+    print("RESULT other", repr(step(4)))
+    print("RESULT again", repr(step(3)))
