@@ -258,6 +258,7 @@ class TestExternalCode:
         """
         (fingerprint,), name = fingerprints(source)
         expected = {
+            "bindings",  # what the text's placeholders @0, @1... are bound to
             "docstring",
             f"global:{name}:join",  # which object the name is bound to
             f"global:{name}:json",  # which module the name is bound to

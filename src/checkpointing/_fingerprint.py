@@ -159,6 +159,10 @@ class Component:
     digest: str
     summary: str = ""
     source: str | None = None
+    # The name the key hashes, when not the name without its module (see
+    # _components_digest): "global:@" for a global that code reaches only by
+    # a name its binding list covers, so renaming the global keeps the key.
+    key_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,7 +565,16 @@ def _contained(value: object) -> list[Any]:
 
 # Component kinds whose names carry the defining module ("callee:<module>:<qualname>").
 _LOCATED_KINDS: Final = frozenset(
-    {"callee", "docstring", "defaults", "global", "closure", "class", "attribute"}
+    {
+        "callee",
+        "docstring",
+        "defaults",
+        "global",
+        "closure",
+        "class",
+        "attribute",
+        "bindings",
+    }
 )
 
 
@@ -584,7 +597,7 @@ def _components_digest(components: Mapping[str, Component]) -> str:
     same name still differs by that helper's digest.
     """
     pairs = sorted(
-        (_content_name(name, component.kind), component.digest)
+        (component.key_name or _content_name(name, component.kind), component.digest)
         for name, component in components.items()
     )
     hasher = xxhash.xxh3_128()
@@ -1027,6 +1040,10 @@ class _FunctionInfo:
     unseeded_rvs: bool  # reads .rvs other than as a call passing random_state=
     reads: AmbientReads = NO_READS  # environment variables and files it reads
     written_only: frozenset[str] = frozenset()  # names it only mutates (LOG.append)
+    # Global names of its own scope, in the order their placeholders (@0, @1...)
+    # replace them in the identity text: what each one is bound to is the
+    # function's bindings component.
+    global_order: tuple[str, ...] = ()
 
 
 _info_memo: weakref.WeakKeyDictionary[
@@ -1104,6 +1121,13 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
     decorator_refs = _decorator_refs(node)
     root_text = _normalized_source(node, as_root=True)
     callee_text = _normalized_source(node, as_root=False)
+    bound = frozenset(
+        ref.name
+        for ref in refs
+        if ref.name in func.__globals__ and ref.name not in _NAME_SENSITIVE
+    )
+    root_identity, root_order = _identity_text(root_text, bound)
+    callee_identity, callee_order = _identity_text(callee_text, bound)
     common = {
         "name": name,
         "docstring": docstring,
@@ -1119,14 +1143,16 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
     }
     root = _FunctionInfo(
         source=root_text,
-        source_digest=_text_digest(_identity_text(root_text)),
+        source_digest=_text_digest(root_identity),
         decorator_refs=(),
+        global_order=root_order,
         **common,  # type: ignore[arg-type]
     )
     callee = _FunctionInfo(
         source=callee_text,
-        source_digest=_text_digest(_identity_text(callee_text)),
+        source_digest=_text_digest(callee_identity),
         decorator_refs=decorator_refs,
+        global_order=callee_order,
         **common,  # type: ignore[arg-type]
     )
     return root, callee
@@ -1328,6 +1354,11 @@ def _function_attributes(func: FunctionType) -> dict[str, object]:
     if not state:
         return {}
     return {k: v for k, v in state.items() if k not in _WRAPPER_ATTRIBUTES}
+
+
+def _code_name_of(obj: FunctionType | type) -> str:
+    """The ``module:qualname`` a function's or class's component is named by."""
+    return _code_name(obj) if isinstance(obj, FunctionType) else function_name(obj)
 
 
 def _global_type(namespace: dict[str, Any], name: str) -> type:
@@ -1865,63 +1896,90 @@ _NAMESPACE_CALLS: Final = frozenset(
 )
 
 
-def _identity_text(text: str) -> str:
+#: Global names never replaced by placeholders: the code's text reads them as
+#: names (``globals()["x"]``-style access goes through these).
+_NAME_SENSITIVE: Final = frozenset({"__name__", "__file__", "__spec__", "__package__"})
+
+
+def _identity_text(
+    text: str, global_names: frozenset[str] = frozenset()
+) -> tuple[str, tuple[str, ...]]:
     """
-    Return the text that identifies a normalized definition: local names renamed.
+    Return the text that identifies a normalized definition, and its global order.
 
     Renaming a local variable does not change what a function computes, so the
     locals of the definition's own scope are renamed by order of first use
     (to ``$0``, ``$1``...: not valid identifiers, so they can never meet a real
-    name). The displayed source keeps the real names. Renaming is skipped (the
-    text is returned as is, so any rename reruns) whenever it could be unsafe:
-    ``global``/``nonlocal``, ``match``, ``locals()``/``vars()``/``eval``/
-    ``exec``/``dir()``/``globals()``, a local also read by a nested scope
-    (closures, comprehensions, lambdas), or a local bound by ``import``.
+    name). The displayed source keeps the real names. Local renaming is skipped
+    whenever it could be unsafe: ``global``/``nonlocal``, ``match``,
+    ``locals()``/``vars()``/``eval``/``exec``/``dir()``/``globals()``, a local
+    also read by a nested scope (closures, comprehensions, lambdas), or a local
+    bound by ``import``.
+
+    *global_names* (names the function reads from its module, bound there)
+    are replaced the same way, by ``@0``, ``@1``... in order of first use, and
+    returned in that order: what each is bound to goes into the function's
+    ``bindings`` component, so renaming a constant or an import alias (with
+    every use) keeps the key, while binding a name to another object changes
+    it. The same unsafe cases leave every name as written (an empty order).
     """
     try:
         tree = ast.parse(text)
         table = symtable.symtable(text, "<checkpointing>", "exec")
     except (SyntaxError, ValueError):
-        return text
+        return text, ()
     if len(tree.body) != 1 or not isinstance(
         tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)
     ):
-        return text
+        return text, ()
     definition = tree.body[0]
     function_tables = [
         child for child in table.get_children() if child.get_name() == definition.name
     ]
     if len(function_tables) != 1:
-        return text
+        return text, ()
     function_table = function_tables[0]
     imported: set[str] = set()
     for node in ast.walk(definition):
         if isinstance(node, (ast.Global, ast.Nonlocal, ast.Match)):
-            return text
+            return text, ()
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id in _NAMESPACE_CALLS
         ):
-            return text
+            return text, ()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imported.update(a.asname or a.name.partition(".")[0] for a in node.names)
+    symbols = function_table.get_symbols()
     candidates = {
         symbol.get_name()
-        for symbol in function_table.get_symbols()
+        for symbol in symbols
         if symbol.is_local()
         and not symbol.is_parameter()
         and not symbol.is_global()
         and not symbol.is_namespace()
     } - imported
-    if not candidates or candidates & _free_in_children(function_table):
-        return text
+    if candidates & _free_in_children(function_table):
+        candidates = set()
+    globals_here = {
+        symbol.get_name()
+        for symbol in symbols
+        if symbol.is_global() and not symbol.is_local()
+    } & global_names
+    if not candidates and not globals_here:
+        return text, ()
     renames: dict[str, str] = {}
+    order: list[str] = []
 
     def rename(name: str) -> str:
-        if name not in candidates:
-            return name
-        return renames.setdefault(name, f"${len(renames)}")
+        if name in candidates:
+            return renames.setdefault(name, f"${len(renames)}")
+        if name in globals_here:
+            if name not in order:
+                order.append(name)
+            return f"@{order.index(name)}"
+        return name
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.Name):
@@ -1939,7 +1997,7 @@ def _identity_text(text: str) -> str:
 
     for statement in definition.body:
         visit(statement)
-    return ast.unparse(definition)
+    return ast.unparse(definition), tuple(order)
 
 
 def _outer_parts(node: ast.AST) -> list[ast.AST]:
@@ -2390,6 +2448,14 @@ class _Walker:
         # Functions walked (for their annotations), and the first function found
         # reading annotations ("" while none does).
         self._walked: list[tuple[FunctionType, str]] = []
+        # Globals reached by a plain name of a function's own scope (covered by
+        # its bindings component), and globals reached any other way (by a
+        # dotted path, a whole module...), whose names stay in the key.
+        self._direct_ref = ""
+        self._direct: set[str] = set()
+        self._named: set[str] = set()
+        self._texts: list[tuple[FunctionType, _FunctionInfo, str]] = []
+        self._root_name = ""
         # Objects searched for code in values this walk, and what is left to search.
         self._scanned: set[int] = set()
         self._scan_budget = _SCAN_BUDGET
@@ -2415,7 +2481,13 @@ class _Walker:
         return Fingerprint(_components_digest(components), components)
 
     def _add(self, component: Component) -> None:
-        self.components[component.name] = component
+        name = component.name
+        self.components[name] = component
+        if name.startswith("global:"):
+            if name == self._direct_ref:
+                self._direct.add(name)
+            else:
+                self._named.add(name)
 
     def _expect(self, getter: _Getter, expected: object) -> None:
         self.identity_checks.append((getter, expected))
@@ -2456,7 +2528,69 @@ class _Walker:
             # __annotations__): every walked function's annotations are behaviour.
             for func, name in self._walked:
                 self._annotations(func, name)
+        self._bindings()
         self._ambient_state()
+
+    def _bindings(self) -> None:
+        """
+        Name what each placeholder of each function's identity text is bound to.
+
+        The identity texts replace global names by ``@0``, ``@1``... (see
+        :func:`_identity_text`); here each function gets a ``bindings``
+        component listing, in that order, what the names are bound to: a
+        project function or class by its own name (``__name__`` is observable:
+        pandas names columns by it, results pickle by it), a module by its
+        name, and a global value by a *position*: the first function and
+        placeholder that reach it (``source@0``). That position replaces the
+        global's own name in the key (``key_name``), so renaming a constant or
+        an import alias with all its uses keeps the key, while swapping two
+        constants' values (or names) changes it. A global also reached any
+        other way (a dotted path, a nested scope, a whole module) keeps its
+        name in the key.
+        """
+        positions: dict[str, str] = {}
+        keyed_by_position = self._direct - self._named
+        for func, info, module_name in self._texts:
+            if info.name == self._root_name:
+                owner, component = "source", "bindings"
+            else:
+                owner = _content_name(f"callee:{info.name}", "callee")
+                component = f"bindings:{info.name}"
+            targets = []
+            for i, name in enumerate(info.global_order):
+                global_name = f"global:{module_name}:{name}"
+                if global_name in keyed_by_position and global_name in self.components:
+                    position = positions.setdefault(global_name, f"{owner}@{i}")
+                    targets.append(f"global {position}")
+                else:
+                    targets.append(self._binding_target(func, module_name, name))
+            summary = ", ".join(
+                f"@{i}={name}" for i, name in enumerate(info.global_order)
+            )
+            self._add(
+                Component(
+                    component,
+                    "bindings",
+                    _text_digest("\n".join(targets)),
+                    summary[:200],
+                )
+            )
+        for global_name, position in positions.items():
+            found = self.components[global_name]
+            self.components[global_name] = replace(found, key_name=f"global:{position}")
+
+    def _binding_target(self, func: FunctionType, module_name: str, name: str) -> str:
+        value = func.__globals__.get(name, _MISSING)
+        if value is _MISSING:
+            return f"unbound {name}"
+        if isinstance(value, (FunctionType, type)) and (
+            _object_origin(value).kind == "project"
+        ):
+            kind = "class" if isinstance(value, type) else "callee"
+            return _content_name(f"{kind}:{_code_name_of(value)}", kind)
+        if isinstance(value, ModuleType):
+            return f"module {value.__name__}"
+        return f"name {name}"  # reached another way: its name stays in the key
 
     def _written_global(
         self, namespace: dict[str, Any], module_name: str, ref: _Ref, writer: str
@@ -2507,6 +2641,7 @@ class _Walker:
     def add_root(self, *, func: Callable[..., Any], root: FunctionType) -> None:
         self._once(root)
         info = _function_info(root, as_root=True)
+        self._root_name = info.name
         self._add(
             Component(
                 "source",
@@ -2605,6 +2740,8 @@ class _Walker:
             )
 
     def _function_body(self, func: FunctionType, info: _FunctionInfo) -> None:
+        if info.global_order:
+            self._texts.append((func, info, _function_module(func)))
         code = func.__code__
         self.code_checks.append((func, code))  # __code__ reassigned (autoreload)
         namespace = func.__globals__
@@ -2616,7 +2753,12 @@ class _Walker:
                 )
                 continue
             self._read.add((id(namespace), ref.name))
-            self._resolve_ref(namespace, module_name, ref, info.name)
+            if ref.name in info.global_order:  # replaced by a placeholder
+                self._direct_ref = f"global:{module_name}:{ref.name}"
+            try:
+                self._resolve_ref(namespace, module_name, ref, info.name)
+            finally:
+                self._direct_ref = ""
         for imp in info.imports:
             self._resolve_import(imp, info)
         if info.dynamic:

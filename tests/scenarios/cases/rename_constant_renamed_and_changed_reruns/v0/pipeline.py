@@ -1,0 +1,9 @@
+from checkpointing import checkpoint
+
+FACTOR = 2
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return x * FACTOR

@@ -1,0 +1,2 @@
+def affine(v):
+    return v * 2 + 1

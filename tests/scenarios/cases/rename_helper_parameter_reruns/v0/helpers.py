@@ -1,0 +1,2 @@
+def scale(v, factor):
+    return v * factor + 1

@@ -1,0 +1,2 @@
+def span(lo, hi):
+    return hi - lo

@@ -1,0 +1,2 @@
+def span(hi, lo):
+    return hi - lo

@@ -1,0 +1,6 @@
+def mul(a, b):
+    return a + b
+
+
+def add(a, b):
+    return a * b

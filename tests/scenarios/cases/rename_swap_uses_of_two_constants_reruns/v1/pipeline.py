@@ -1,0 +1,10 @@
+from checkpointing import checkpoint
+
+A = 1
+B = 2
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return B * 10 + A + x
