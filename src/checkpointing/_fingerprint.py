@@ -491,7 +491,14 @@ def _code_roots(value: object, roots: list[object], name: str) -> None:
             # FunctionTransformer) holding a project function.
             if (_text_attr(cls, "__module__") or "").partition(".")[0] in _DATA_MODULES:
                 continue
-        stack.extend(_contained(value))
+            stack.extend(_contained(value))
+        elif cls is dict:
+            plain = _PLAIN_TYPES
+            stack.extend([k for k in value if type(k) not in plain])  # type: ignore[attr-defined]
+            stack.extend([v for v in value.values() if type(v) not in plain])  # type: ignore[attr-defined]
+        else:  # list, tuple, set, frozenset: skip the scalars without a round trip
+            plain = _PLAIN_TYPES
+            stack.extend([item for item in value if type(item) not in plain])  # type: ignore[attr-defined]
 
 
 #: Descriptors that carry code (followed as code, never digested).
