@@ -2815,19 +2815,8 @@ class _Walker:
         or path cannot be followed: it is warned about, once, by name.
         """
         reads = info.reads
-        for name in reads.environment:
-            component = f"env:{name}"
-            if self._is_ignored(module_name, component):
-                continue
-            self._ambient_value(
-                component,
-                "environment",
-                functools.partial(os.environ.get, name),
-                f"environment variable {name} at call time",
-                info.name,
-            )
         files = list(reads.files)
-        environment = []
+        environment = list(reads.environment)
         computed = []
         code = func.__code__
         parameters = code.co_varnames[
