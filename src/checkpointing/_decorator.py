@@ -1686,7 +1686,10 @@ def checkpoint(
         ignore_code: Names left out of the fingerprint: a global or closure
             variable name (``"calls"``, ``"logger"``) or a function or class
             (``"helpers:plot"``, ``"Model.debug"``); what is reachable only
-            through them is left out too. Each change of this list reruns.
+            through them is left out too. Also an environment variable or a
+            file the code reads (``"env:VERBOSE"``, ``"file:notes.txt"``), or
+            a computed read the fingerprint warned about, as the warning
+            spells it. Each change of this list reruns.
         lock_timeout: Seconds a miss waits while another thread or process
             computes the same call (single flight: it then loads that result).
             Default ``defaults["checkpoint.lock_timeout"]`` (3600). On timeout

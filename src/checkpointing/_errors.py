@@ -16,8 +16,9 @@ Exceptions and warnings raised by checkpointing.
   + LockTimeoutWarning                  waited lock_timeout seconds for another process
                                         computing the same call; computed it anyway
   + LossySerializationWarning           a result was stored in a format that changes it
-  + AmbientStateWarning                 a function draws from a global random generator;
-                                        its state at call time is part of the key
+  + AmbientStateWarning                 a function draws from a global random generator,
+                                        or changed a global it also reads: that state
+                                        at call time is part of the key
 
 This module is the leaf of the import graph: it imports nothing from the package.
 """
@@ -239,4 +240,11 @@ class AmbientStateWarning(CheckpointingWarning):
     Pass a seed or a ``numpy.random.Generator`` as an argument instead; once
     you seed deliberately, silence it with ``warnings.filterwarnings("ignore",
     category=AmbientStateWarning)``.
+
+    Also issued, once per function and global, when a call changed a global
+    that its reached code both reads and mutates (a memo dict, a running
+    total): the key holds the value from before the call, so the next call
+    computes again and a new process gets the entries keyed by the initial
+    value. The message names the global and ``ignore_code=`` as the fix for
+    a memo that does not change results.
     """
