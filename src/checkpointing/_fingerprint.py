@@ -1368,6 +1368,26 @@ def _code_name_of(obj: FunctionType | type) -> str:
     return _code_name(obj) if isinstance(obj, FunctionType) else function_name(obj)
 
 
+#: Attributes functools puts on the wrappers it makes (not set by the code).
+_TOOL_ATTRIBUTES: Final = frozenset({"cache_parameters"})
+
+
+def _wrapper_attributes(obj: object) -> dict[str, object]:
+    """The public attributes a wrapper object (Checkpointed, lru_cache) was given."""
+    state = _attr(obj, "__dict__")
+    if not isinstance(state, dict):
+        return {}
+    return {
+        k: v
+        for k, v in state.items()
+        if not k.startswith("_") and k not in _TOOL_ATTRIBUTES
+    }
+
+
+def _wrapper_attributes_of(getter: _Getter) -> dict[str, object]:
+    return _wrapper_attributes(getter())
+
+
 def _global_type(namespace: dict[str, Any], name: str) -> type:
     return type(namespace.get(name, _MISSING))
 
@@ -3062,6 +3082,17 @@ class _Walker:
                     Component(component, kind, _text_digest(f"<library {text}>"), text)
                 )
             self._follow_code_object(value, via=reader)
+            if not isinstance(value, (FunctionType, type)) and _wrapper_attributes(
+                value
+            ):
+                # step.alpha = 0.5 on a checkpointed (or lru_cache) function,
+                # read by the body as step.alpha: data held by code.
+                self._value(
+                    f"{component}.__dict__",
+                    kind,
+                    functools.partial(_wrapper_attributes_of, getter),
+                    reader,
+                )
             return
         self._value(component, kind, getter, reader)
 
