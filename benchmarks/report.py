@@ -41,6 +41,7 @@ MARKER = re.compile(
 )
 
 
+FULL_HIT = "FULL HIT cp(3)"
 #: Subsections other engineers write by hand (kept as they are; see the README).
 HAND_WRITTEN = ("Recent-payload fast path under coarse timestamps",)
 #: What a measured figure looks like in prose: a time, a rate, a ratio, a share.
@@ -62,6 +63,11 @@ def without_subsection(text: str, heading: str) -> str:
     level = len(match.group(1))
     end = re.compile(rf"^#{{1,{level}}} ", re.MULTILINE).search(text, match.end())
     return text[: match.start()] + (text[end.start() :] if end else "")
+
+
+#: Files whose figures compare only what they measured themselves (two sides, one
+#: run): they may come from a run of their own (the other files may not).
+SELF_CONTAINED = ("hit_versus",)
 
 
 class ReportError(Exception):
@@ -90,13 +96,20 @@ class Results:
         return results
 
     def check_one_run(self) -> None:
-        """Raise unless every document has the same commit, ``src/`` state and run id."""
+        """
+        Raise unless every document has the same commit, ``src/`` state and run id.
+
+        Documents in :data:`SELF_CONTAINED` are left out: they measure both sides
+        of their ratios themselves, and their tables name their own commits.
+        """
         seen: dict[str, set[str]] = {
             "commit": set(),
             "src_diff": set(),
             "run_id": set(),
         }
-        for document in self.documents.values():
+        for name, document in self.documents.items():
+            if name in SELF_CONTAINED:
+                continue
             env = document["environment"]
             seen["commit"].add(str(env["git"]["commit"]))
             seen["src_diff"].add(str(env["git"]["src_diff"]))
@@ -460,6 +473,75 @@ def section_graph(results: Results) -> str:
             source(results, "pytest", "hit_breakdown"),
         ]
     )
+
+
+def section_hit_versus(results: Results) -> str:
+    r = results.results("hit_versus")
+    baseline, current = r["baseline"], r["current"]
+    base_name = f"`{baseline['rev']}`"
+    if baseline["rev"] != baseline["commit"][: len(baseline["rev"])]:
+        base_name += f" (`{baseline['commit'][:12]}`)"
+    if current["src_changed"]:
+        edits = ", ".join(f"`{path}`" for path in current["src_changed"])
+        current_name = (
+            f"working tree: `{current['commit'][:12]}` + edits of {edits}"
+            f" (diff digest `{current['src_diff']}`)"
+        )
+    elif current["source"].startswith("snapshot"):
+        current_name = f"`src/` of `{current['commit'][:12]}` (`run.py` snapshot)"
+    else:
+        current_name = f"working tree: `{current['commit'][:12]}`, no edits of `src/`"
+    rows = []
+    for name in r["rows"]:
+        s = r["summary"][name]
+        rows.append(
+            [
+                f"**{name}**" if name == FULL_HIT else name,
+                human(s["baseline"]),
+                human(s["current"]),
+                ratio(s["ratio"]),
+                ", ".join(ratio(value) for value in s["round_ratios"]),
+            ]
+        )
+    full = r["full_hit_ratio"]
+    rounds = f"{r['rounds']} round" + ("" if r["rounds"] == 1 else "s")
+    lines = [
+        f"Baseline: `src/` of {base_name} (`git archive`). Current: {current_name}."
+        f" {rounds} of one `{' '.join(r['breakdown_command'])}` process per"
+        " side, baseline first in each round; a cell is the mean over the rounds of that"
+        " side's medians.",
+        "",
+        table(
+            [
+                "Hit",
+                "Baseline",
+                "Current",
+                "Current / baseline",
+                "Per round",
+            ],
+            rows,
+        ),
+        "",
+        table(
+            ["Target", "Current / baseline", "Status"],
+            [
+                [
+                    f"issue 12: full hit ≤ {r['target']:.2f}× the baseline's",
+                    ratio(full),
+                    status(bool(r["within_10_percent"])),
+                ]
+            ],
+        ),
+        "",
+    ]
+    if r["one_side_only"]:
+        only = "; ".join(
+            f"{name} ({', '.join(sides) or 'neither'})"
+            for name, sides in r["one_side_only"].items()
+        )
+        lines += [f"Measured on one side only, not compared: {only}.", ""]
+    lines.append(source(results, "hit_versus"))
+    return "\n".join(lines)
 
 
 def section_profile(results: Results) -> str:
@@ -1223,6 +1305,7 @@ SECTIONS: dict[str, Callable[[Results], str]] = {
     "hit-floors": section_hit_floors,
     "hit-profile": section_profile,
     "graph": section_graph,
+    "hit-versus": section_hit_versus,
     "miss": section_miss,
     "miss-scaling": section_miss_scaling,
     "digest": section_digest,
@@ -1250,6 +1333,7 @@ SCRIPT_SECTIONS = {
     "formats": ["formats"],
     "store_scaling": ["store-scaling"],
     "import_cost": ["import-cost"],
+    "hit_versus": ["hit-versus"],
 }
 
 

@@ -9,7 +9,8 @@ Run from anywhere (the steps run from the repository root)::
 Steps, in order, each writing ``<out>/<name>.json``: the pytest-benchmark files
 (``pytest.json``), then ``hit_breakdown.py`` (with ``--miss-scaling --graph
 --profile``), ``digest_targets.py``, ``large_results.py``, ``formats.py``,
-``store_scaling.py`` and ``import_cost.py``. Every step gets the same run id
+``store_scaling.py``, ``import_cost.py`` and ``hit_versus.py`` (the snapshot
+against its default baseline). Every step gets the same run id
 (``BENCH_RUN_ID``), so ``report.py`` can tell the files of one run from a mix.
 Old JSON files in *out* are deleted first. With the default *out*, the README's
 tables are regenerated at the end (``report.py``).
@@ -76,6 +77,7 @@ def steps(out: Path) -> list[tuple[str, list[str]]]:
         ("formats", [python, "benchmarks/formats.py"]),
         ("store_scaling", [python, "benchmarks/store_scaling.py"]),
         ("import_cost", [python, "benchmarks/import_cost.py"]),
+        ("hit_versus", [python, "benchmarks/hit_versus.py"]),
     ]
 
 

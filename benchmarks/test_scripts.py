@@ -30,6 +30,7 @@ SCRIPTS = [
     "formats",
     "store_scaling",
     "import_cost",
+    "hit_versus",
 ]
 
 
