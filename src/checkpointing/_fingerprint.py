@@ -43,6 +43,7 @@ import ast
 import builtins
 import collections
 import contextlib
+import dataclasses
 import dis
 import enum
 import functools
@@ -603,9 +604,19 @@ def _components_digest(components: Mapping[str, Component]) -> str:
     hashed in sorted order: a call that switches to a *different* helper of the
     same name still differs by that helper's digest.
     """
-    pairs = sorted(
-        (component.key_name or _content_name(name, component.kind), component.digest)
+    shorts = {
+        name: component.key_name or _content_name(name, component.kind)
         for name, component in components.items()
+    }
+    counts: dict[str, int] = {}
+    for short in shorts.values():
+        counts[short] = counts.get(short, 0) + 1
+    # Two components alike without their modules (a.K and b.K, two helpers
+    # named scale) keep their full names: otherwise swapping their values,
+    # or which one is used where, would give the same multiset.
+    pairs = sorted(
+        (short if counts[short] == 1 else name, components[name].digest)
+        for name, short in shorts.items()
     )
     hasher = xxhash.xxh3_128()
     for name, digest in pairs:
@@ -1046,11 +1057,22 @@ class _FunctionInfo:
     fallback_reason: str  # why source was not used ("" when it was)
     unseeded_rvs: bool  # reads .rvs other than as a call passing random_state=
     reads: AmbientReads = NO_READS  # environment variables and files it reads
-    written_only: frozenset[str] = frozenset()  # names it only mutates (LOG.append)
+    # Names it only mutates (LOG.append), with how (see _written_only_names).
+    written_only: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     # Global names of its own scope, in the order their placeholders (@0, @1...)
     # replace them in the identity text: what each one is bound to is the
     # function's bindings component.
     global_order: tuple[str, ...] = ()
+    # The digest of the normalized text with every name as written: used
+    # instead of source_digest when reached code can observe names.
+    literal_digest: str = ""
+    # Names the code may observe as text: attributes and globals it stores by
+    # name (pipeline.FACTOR = 10, global X), and identifiers inside its string
+    # constants (setattr(m, "FACTOR", ...), exec("FACTOR = 1"), pydoc.locate).
+    exposed_names: frozenset[str] = frozenset()
+    # Reads names through introspection (__globals__, f_globals, co_names,
+    # module __dict__, inspect.getsource...): renaming is observable.
+    introspects: bool = False
 
 
 _info_memo: weakref.WeakKeyDictionary[
@@ -1135,6 +1157,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
     )
     root_identity, root_order = _identity_text(root_text, bound)
     callee_identity, callee_order = _identity_text(callee_text, bound)
+    exposed, introspects = _name_exposure(code, refs, attribute_names)
     common = {
         "name": name,
         "docstring": docstring,
@@ -1147,10 +1170,13 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
         "unseeded_rvs": _unseeded_rvs(node, code, refs, attribute_names),
         "reads": ambient_reads(node),
         "written_only": _written_only_names(node),
+        "exposed_names": exposed,
+        "introspects": introspects,
     }
     root = _FunctionInfo(
         source=root_text,
         source_digest=_text_digest(root_identity),
+        literal_digest=_text_digest(root_text),
         decorator_refs=(),
         global_order=root_order,
         **common,  # type: ignore[arg-type]
@@ -1158,6 +1184,7 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
     callee = _FunctionInfo(
         source=callee_text,
         source_digest=_text_digest(callee_identity),
+        literal_digest=_text_digest(callee_text),
         decorator_refs=decorator_refs,
         global_order=callee_order,
         **common,  # type: ignore[arg-type]
@@ -1211,47 +1238,47 @@ _MUTATORS: Final = frozenset(
 )
 
 
-def _written_only_names(node: ast.AST) -> frozenset[str]:
+def _written_only_names(node: ast.AST) -> Mapping[str, frozenset[str]]:
     """
-    Names that *node*'s code only writes through, never reads a value from.
+    Names that *node*'s code only writes through, with how it writes them.
 
-    A use writes only when it is ``X += v``, ``X[k] += v``, ``X.a += v``,
-    ``X[k] = v``, ``X.a = v``, ``del X[k]`` or a statement ``X.append(v)`` (a
-    method of :data:`_MUTATORS`). Any other load of the name anywhere in the
-    code (``return X``, ``f(X)``, ``X.get(k)``, ``X = X + 1``) is a read. The
-    fingerprint leaves a global out only if every function it reaches uses it
-    this way and its value is a builtin container or number (see
-    ``_Walker._written_global``).
+    A use is a write only when its effect cannot depend on what the value
+    holds: ``X += v`` (``"+="``), ``X[k] = v`` (``"[]="``), ``X[k] += v``
+    (``"[]+="``, a read of ``X[k]`` unless ``X`` defaults missing keys) or a
+    statement ``X.append(v)`` (the method's name, one of :data:`_MUTATORS`).
+    ``del X[k]``, ``X.a = v`` and any other load of the name (``return X``,
+    ``f(X)``, ``X.get(k)``, ``X = X + 1``) are reads: they raise or compute
+    depending on the content. Whether the ways a name is written suit its
+    value's type is decided by :func:`_writable`, when the value is known.
     """
     write_uses: set[int] = set()
-    written: set[str] = set()
+    written: dict[str, set[str]] = {}
 
-    def base(target: ast.AST, *, whole: bool) -> None:
-        if isinstance(target, (ast.Subscript, ast.Attribute)):
-            target = target.value
-        elif not whole:
-            return
+    def base(target: ast.AST, how: str) -> None:
         if isinstance(target, ast.Name):
-            written.add(target.id)
+            written.setdefault(target.id, set()).add(how)
             write_uses.add(id(target))
 
     for sub in ast.walk(node):
         if isinstance(sub, ast.AugAssign):
-            base(sub.target, whole=True)
-        elif isinstance(sub, (ast.Assign, ast.Delete)):
-            for target in sub.targets:
-                base(target, whole=False)
-        elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
-            base(sub.target, whole=False)
+            if isinstance(sub.target, ast.Name):
+                base(sub.target, "+=")
+            elif isinstance(sub.target, ast.Subscript):
+                base(sub.target.value, "[]+=")
+        elif isinstance(sub, (ast.Assign, ast.AnnAssign)) and sub.value is not None:
+            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+            for target in targets:
+                if isinstance(target, ast.Subscript):
+                    base(target.value, "[]=")
         elif (
             isinstance(sub, ast.Expr)
             and isinstance(sub.value, ast.Call)
             and isinstance(sub.value.func, ast.Attribute)
             and sub.value.func.attr in _MUTATORS
         ):
-            base(sub.value.func, whole=False)
+            base(sub.value.func.value, sub.value.func.attr)
     if not written:
-        return frozenset()
+        return {}
     read = {
         sub.id
         for sub in ast.walk(node)
@@ -1259,7 +1286,37 @@ def _written_only_names(node: ast.AST) -> frozenset[str]:
         and isinstance(sub.ctx, ast.Load)
         and id(sub) not in write_uses
     }
-    return frozenset(written - read)
+    return {name: frozenset(hows) for name, hows in written.items() if name not in read}
+
+
+#: How each type may be written without the write reading its content.
+_WRITES_BY_TYPE: Final[Mapping[type, frozenset[str]]] = {
+    int: frozenset({"+="}),
+    float: frozenset({"+="}),
+    complex: frozenset({"+="}),
+    list: frozenset({"+=", "append", "extend", "insert", "clear"}),
+    set: frozenset({"+=", "add", "update", "discard", "clear"}),
+    dict: frozenset({"[]=", "update", "clear"}),
+    collections.OrderedDict: frozenset({"[]=", "update", "clear"}),
+    collections.Counter: frozenset({"[]=", "[]+=", "update", "clear", "+="}),
+    collections.deque: frozenset(
+        {"+=", "append", "appendleft", "extend", "extendleft", "clear"}
+    ),
+}
+#: defaultdict factories that run no project code and make a number or container.
+_SIMPLE_FACTORIES: Final = frozenset({int, float, list, set, dict, str})
+
+
+def _writable(value: object, hows: frozenset[str]) -> bool:
+    """Whether writing *value* in the ways *hows* never depends on its content."""
+    cls = type(value)
+    if cls is collections.defaultdict:
+        if value.default_factory not in _SIMPLE_FACTORIES:  # type: ignore[attr-defined]
+            return False  # a missing key runs the factory: project code, maybe
+        allowed = frozenset({"[]=", "[]+=", "update", "clear"})
+    else:
+        allowed = _WRITES_BY_TYPE.get(cls, frozenset())
+    return bool(hows) and hows <= allowed
 
 
 def _builtin_receiver(value: object) -> object:
@@ -1388,16 +1445,12 @@ def _wrapper_attributes_of(getter: _Getter) -> dict[str, object]:
     return _wrapper_attributes(getter())
 
 
+def _default_factory(namespace: dict[str, Any], name: str) -> object:
+    return getattr(namespace.get(name), "default_factory", None)
+
+
 def _global_type(namespace: dict[str, Any], name: str) -> type:
     return type(namespace.get(name, _MISSING))
-
-
-#: Types whose mutation cannot run project code or read other state.
-_WRITABLE_TYPES: Final = frozenset(
-    {list, dict, set, int, float, complex, bool}
-    | {collections.deque, collections.Counter, collections.OrderedDict}
-    | {collections.defaultdict}
-)
 
 
 def _global_constant(func: FunctionType, dotted: str) -> str | None:
@@ -1921,6 +1974,72 @@ _SCOPE_NODES: Final = (
 _NAMESPACE_CALLS: Final = frozenset(
     {"locals", "vars", "eval", "exec", "dir", "globals"}
 )
+
+
+#: Names through which code observes other names as text (frames, code objects,
+#: namespaces, source): a walk reaching any of them keeps every name literal.
+_INTROSPECTION: Final = frozenset(
+    {
+        "__globals__",
+        "__dict__",
+        "__code__",
+        "f_globals",
+        "f_locals",
+        "f_code",
+        "co_names",
+        "co_varnames",
+        "co_consts",
+        "_getframe",
+        "currentframe",
+        "stack",
+        "getsource",
+        "getsourcelines",
+        "getmembers",
+        "getclosurevars",
+        "locate",
+        "globals",
+        "vars",
+        "locals",
+        "dir",
+        "eval",
+        "exec",
+        "setattr",
+        "delattr",
+        "hasattr",
+    }
+)
+_NAME_STORES: Final = frozenset(
+    {"STORE_ATTR", "DELETE_ATTR", "STORE_GLOBAL", "DELETE_GLOBAL"}
+)
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_]\w*")
+
+
+def _name_exposure(
+    code: CodeType, refs: tuple[_Ref, ...], attribute_names: frozenset[str]
+) -> tuple[frozenset[str], bool]:
+    """
+    Names the code can observe as text, and whether it introspects namespaces.
+
+    Renaming a global by position is only sound when no code can tell the
+    names apart: code that stores an attribute or global by name
+    (``pipeline.FACTOR = 10``, ``global X``), spells a name in a string
+    (``setattr(m, "FACTOR", 1)``, ``exec``, ``pydoc.locate``) or reads frames,
+    code objects or namespaces can.
+    """
+    exposed: set[str] = set()
+    names: set[str] = set(attribute_names)
+    for sub in _walk_code(code):
+        names.update(sub.co_names)
+        for const in sub.co_consts:
+            if isinstance(const, str) and len(const) < 10_000:
+                exposed.update(_IDENTIFIER.findall(const))
+        for ins in dis.get_instructions(sub):
+            if ins.opname in _NAME_STORES and isinstance(ins.argval, str):
+                exposed.add(ins.argval)
+    names.update(ref.name for ref in refs)
+    for ref in refs:
+        names.update(ref.chain)
+    return frozenset(exposed), bool(names & _INTROSPECTION)
 
 
 #: Global names never replaced by placeholders: the code's text reads them as
@@ -2470,7 +2589,9 @@ class _Walker:
         self.volatile: list[_Dynamic] = []
         # Globals some reached function only writes, and globals any reads:
         # (id(namespace), name) -> what _written_global needs.
-        self._written: dict[tuple[int, str], tuple[dict[str, Any], str, _Ref, str]] = {}
+        self._written: dict[
+            tuple[int, str], tuple[dict[str, Any], str, _Ref, str, frozenset[str]]
+        ] = {}
         self._read: set[tuple[int, str]] = set()
         # Functions walked (for their annotations), and the first function found
         # reading annotations ("" while none does).
@@ -2483,6 +2604,10 @@ class _Walker:
         self._named: set[str] = set()
         self._texts: list[tuple[FunctionType, _FunctionInfo, str]] = []
         self._root_name = ""
+        # Names reached code can observe as text; the first function found to
+        # introspect namespaces ("" while none does).
+        self._exposed: set[str] = set()
+        self._name_sensitive = ""
         # Objects searched for code in values this walk, and what is left to search.
         self._scanned: set[int] = set()
         self._scan_budget = _SCAN_BUDGET
@@ -2546,7 +2671,19 @@ class _Walker:
                 if marker not in self._read and marker not in decided
             ]
             if not pending:
-                break
+                if self._name_sensitive:
+                    # Code reached after some globals were left out as written
+                    # only can read namespaces by name: they are inputs after all.
+                    pending = [
+                        (marker, written)
+                        for marker, written in self._written.items()
+                        if self.components.pop(
+                            f"written:{written[1]}:{written[2].name}", None
+                        )
+                    ]
+                    decided.difference_update(marker for marker, _ in pending)
+                if not pending:
+                    break
             for marker, written in pending:
                 decided.add(marker)
                 self._written_global(*written)
@@ -2574,14 +2711,35 @@ class _Walker:
         constants' values (or names) changes it. A global also reached any
         other way (a dotted path, a nested scope, a whole module) keeps its
         name in the key.
+
+        Renaming is only sound where no reached code can observe names as
+        text: when any does (it introspects frames, code objects or
+        namespaces, uses ``eval``/``globals()``, stores a global or attribute
+        of the same name, or spells one in a string), every function keeps the
+        digest of its text as written (locals included) and no name is dropped.
         """
+        renamed = {name for _, info, _ in self._texts for name in info.global_order}
+        if self._name_sensitive or renamed & self._exposed:
+            for _, info, _ in self._texts:
+                component = (
+                    "source" if info.name == self._root_name else f"callee:{info.name}"
+                )
+                found = self.components.get(component)
+                if found is not None and info.literal_digest:
+                    self.components[component] = replace(
+                        found, digest=info.literal_digest
+                    )
+            return
+        label = self._key_labels()
         positions: dict[str, str] = {}
         keyed_by_position = self._direct - self._named
         for func, info, module_name in self._texts:
+            if not info.global_order:
+                continue
             if info.name == self._root_name:
                 owner, component = "source", "bindings"
             else:
-                owner = _content_name(f"callee:{info.name}", "callee")
+                owner = label(f"callee:{info.name}", "callee")
                 component = f"bindings:{info.name}"
             targets = []
             for i, name in enumerate(info.global_order):
@@ -2590,7 +2748,7 @@ class _Walker:
                     position = positions.setdefault(global_name, f"{owner}@{i}")
                     targets.append(f"global {position}")
                 else:
-                    targets.append(self._binding_target(func, module_name, name))
+                    targets.append(self._binding_target(func, module_name, name, label))
             summary = ", ".join(
                 f"@{i}={name}" for i, name in enumerate(info.global_order)
             )
@@ -2606,7 +2764,26 @@ class _Walker:
             found = self.components[global_name]
             self.components[global_name] = replace(found, key_name=f"global:{position}")
 
-    def _binding_target(self, func: FunctionType, module_name: str, name: str) -> str:
+    def _key_labels(self) -> Callable[[str, str], str]:
+        """Component names without their module, unless that makes two alike."""
+        counts: dict[str, int] = {}
+        for name, component in self.components.items():
+            short = _content_name(name, component.kind)
+            counts[short] = counts.get(short, 0) + 1
+
+        def label(name: str, kind: str) -> str:
+            short = _content_name(name, kind)
+            return short if counts.get(short, 0) <= 1 else name
+
+        return label
+
+    def _binding_target(
+        self,
+        func: FunctionType,
+        module_name: str,
+        name: str,
+        label: Callable[[str, str], str],
+    ) -> str:
         value = func.__globals__.get(name, _MISSING)
         if value is _MISSING:
             return f"unbound {name}"
@@ -2614,13 +2791,18 @@ class _Walker:
             _object_origin(value).kind == "project"
         ):
             kind = "class" if isinstance(value, type) else "callee"
-            return _content_name(f"{kind}:{_code_name_of(value)}", kind)
+            return label(f"{kind}:{_code_name_of(value)}", kind)
         if isinstance(value, ModuleType):
             return f"module {value.__name__}"
         return f"name {name}"  # reached another way: its name stays in the key
 
     def _written_global(
-        self, namespace: dict[str, Any], module_name: str, ref: _Ref, writer: str
+        self,
+        namespace: dict[str, Any],
+        module_name: str,
+        ref: _Ref,
+        writer: str,
+        hows: frozenset[str],
     ) -> None:
         """
         A global that every reached function only writes (a counter, a log list).
@@ -2628,16 +2810,24 @@ class _Walker:
         It is not an input: its value stays out of the key, so bumping it does
         not change the key of the next call (before, every call reran). It is
         listed as a ``written`` component, named, with its type. Only builtin
-        containers and numbers qualify; any other value (whose methods could
-        compute) is digested as if it were read.
+        containers and numbers written in ways that cannot depend on their
+        content qualify (:func:`_writable`); any other value, or any walk whose
+        code can read namespaces by name (frames, ``__dict__``, ``globals()``),
+        is digested as if it were read.
         """
-        getter = functools.partial(_global_type, namespace, ref.name)
-        kind = getter()
-        if kind not in _WRITABLE_TYPES:
+        value = namespace.get(ref.name, _MISSING)
+        if self._name_sensitive or not _writable(value, hows):
             self._read.add((id(namespace), ref.name))
             self._resolve_ref(namespace, module_name, ref, writer)
             return
+        getter = functools.partial(_global_type, namespace, ref.name)
+        kind = getter()
         self._expect(getter, kind)  # rebound to another type: walk again
+        if kind is collections.defaultdict:
+            self._expect(
+                functools.partial(_default_factory, namespace, ref.name),
+                _default_factory(namespace, ref.name),
+            )
         self._add(
             Component(
                 f"written:{module_name}:{ref.name}",
@@ -2767,17 +2957,22 @@ class _Walker:
             )
 
     def _function_body(self, func: FunctionType, info: _FunctionInfo) -> None:
-        if info.global_order:
-            self._texts.append((func, info, _function_module(func)))
+        self._texts.append((func, info, _function_module(func)))
+        self._exposed |= info.exposed_names
+        if info.introspects or info.dynamic:
+            self._name_sensitive = info.name
         code = func.__code__
         self.code_checks.append((func, code))  # __code__ reassigned (autoreload)
         namespace = func.__globals__
         module_name = _function_module(func)
         for ref in info.refs:
-            if ref.name in info.written_only:
-                self._written.setdefault(
-                    (id(namespace), ref.name), (namespace, module_name, ref, info.name)
-                )
+            hows = info.written_only.get(ref.name)
+            if hows is not None:
+                marker = (id(namespace), ref.name)
+                known = self._written.get(marker)
+                if known is not None:
+                    hows = hows | known[4]
+                self._written[marker] = (namespace, module_name, ref, info.name, hows)
                 continue
             self._read.add((id(namespace), ref.name))
             if ref.name in info.global_order:  # replaced by a placeholder

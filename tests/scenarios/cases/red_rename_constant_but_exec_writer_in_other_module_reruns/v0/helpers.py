@@ -1,0 +1,5 @@
+import sys
+
+
+def configure():
+    exec("FACTOR = 10", vars(sys.modules["pipeline"]))

@@ -1,0 +1,4 @@
+def configure():
+    import pipeline
+
+    pipeline.FACTOR = 10

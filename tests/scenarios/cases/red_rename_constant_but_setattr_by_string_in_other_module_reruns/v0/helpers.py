@@ -1,0 +1,5 @@
+import sys
+
+
+def configure():
+    setattr(sys.modules["pipeline"], "FACTOR", 10)

@@ -1,0 +1,2 @@
+SCALE = 4
+__all__ = [n for n in list(globals()) if n.isupper()]

@@ -1,0 +1,13 @@
+from checkpointing import checkpoint
+
+SCALE = 4
+
+
+def helper():
+    return sorted(k for k in helper.__globals__ if k.isupper())
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return x * SCALE, helper()

@@ -1,0 +1,5 @@
+import config
+
+
+def extra():
+    return 100 if hasattr(config, "FACTOR") else 0

@@ -1,0 +1,5 @@
+import config
+
+
+def extra():
+    return getattr(config, "FACTOR", 1)

@@ -1,0 +1,13 @@
+from checkpointing import checkpoint
+
+FACTOR = 4
+
+
+def lookup(key):
+    return globals().get(key, 0)
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return x * FACTOR + lookup("FACTOR")

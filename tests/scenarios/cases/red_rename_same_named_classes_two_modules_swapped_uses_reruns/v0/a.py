@@ -1,0 +1,5 @@
+class Model:
+    RATE = 2
+
+    def apply(self, v):
+        return v * self.RATE

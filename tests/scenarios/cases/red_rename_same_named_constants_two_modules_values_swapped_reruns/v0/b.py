@@ -1,0 +1,5 @@
+K = 3
+
+
+def scale(v):
+    return v * K

@@ -1,0 +1,5 @@
+K = 2
+
+
+def scale(v):
+    return v * K

@@ -1,0 +1,5 @@
+TOTALS = {}
+
+
+def add(k, v):
+    TOTALS[k] += v

@@ -1,0 +1,5 @@
+CACHE = {}
+
+
+def drop(key):
+    del CACHE[key]

@@ -1,0 +1,5 @@
+SLOTS = []
+
+
+def put(v):
+    SLOTS[0] = v

@@ -1,0 +1,9 @@
+LOG = []
+
+
+def record(v):
+    LOG.append(v)
+
+
+def count():
+    return eval("len(LOG)")

@@ -1,0 +1,5 @@
+import helpers
+from pipeline import step
+
+if __name__ == "__main__":
+    print("RESULT step", repr(step(3)))

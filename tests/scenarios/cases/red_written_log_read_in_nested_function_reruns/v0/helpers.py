@@ -1,0 +1,10 @@
+LOG = []
+
+
+def record(v):
+    LOG.append(v)
+
+    def size():
+        return len(LOG)
+
+    return size()

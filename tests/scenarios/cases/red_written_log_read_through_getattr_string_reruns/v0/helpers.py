@@ -1,0 +1,5 @@
+LOG = []
+
+
+def record(v):
+    LOG.append(v)

@@ -1,0 +1,8 @@
+import functools
+
+LOG = []
+SIZE = functools.partial(len, LOG)
+
+
+def record(v):
+    LOG.append(v)

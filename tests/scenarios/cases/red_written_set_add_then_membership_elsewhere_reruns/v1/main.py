@@ -1,0 +1,6 @@
+import helpers
+from pipeline import step
+
+if __name__ == "__main__":
+    helpers.SEEN.add(99)
+    print("RESULT step", repr(step(3)))

@@ -1,0 +1,5 @@
+COUNTS = {}
+
+
+def record(key):
+    COUNTS[key] += 1

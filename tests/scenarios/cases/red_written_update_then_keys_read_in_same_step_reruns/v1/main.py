@@ -1,0 +1,6 @@
+import helpers
+from pipeline import step
+
+if __name__ == "__main__":
+    helpers.REGISTRY["old"] = 1
+    print("RESULT step", repr(step(3)))
