@@ -1168,7 +1168,14 @@ def _analyze(func: FunctionType) -> tuple[_FunctionInfo, _FunctionInfo]:
         "dynamic": dynamic,
         "fallback_reason": "",
         "unseeded_rvs": _unseeded_rvs(node, code, refs, attribute_names),
-        "reads": ambient_reads(node),
+        "reads": ambient_reads(
+            node,
+            frozenset(
+                ref.name
+                for ref in refs
+                if func.__globals__.get(ref.name, _MISSING) is os.environ
+            ),
+        ),
         "written_only": _written_only_names(node),
         "exposed_names": exposed,
         "introspects": introspects,
@@ -1453,33 +1460,106 @@ def _global_type(namespace: dict[str, Any], name: str) -> type:
     return type(namespace.get(name, _MISSING))
 
 
-def _global_constant(func: FunctionType, dotted: str) -> str | None:
+def _evaluate_path(expression: str, func: FunctionType) -> str | None:
     """
-    The text of a global or closure name (``PARAMS``, ``config.DATA``) holding a
-    str or path.
+    The text of a simple path (or name) expression, or ``None``.
 
-    ``None`` when the first name is one of the function's own variables (a
-    parameter, a local), is unbound, or holds anything else: such a read stays
-    computed. The name's own binding is in the fingerprint as data already.
+    Understood: string constants; global and closure names holding a ``str``
+    or a path, and their attributes (``config.DATA``, ``ROOT.parent``);
+    ``__file__``; ``Path(...)``/``str(...)``/``os.path.join(...)``/
+    ``os.fspath(...)``/``os.path.expanduser(...)`` of those; ``a / b`` and
+    ``a + b``; ``GLOBAL_DICT["key"]``; f-strings of those. Anything else,
+    and any name that is one of the function's parameters or locals, gives
+    ``None`` (the read stays computed). The names' own bindings are in the
+    fingerprint already, so a changed ``ROOT`` walks again.
     """
-    first, *rest = dotted.split(".")
-    code = func.__code__
-    if first in code.co_varnames or first in code.co_cellvars:
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
         return None
-    value: object
-    if first in code.co_freevars:  # a closure variable: its current value
-        cell = (func.__closure__ or ())[code.co_freevars.index(first)]
-        value = _cell_contents(cell)
-    else:
-        value = func.__globals__.get(first, _MISSING)
-    for part in rest:
-        value = _attr(value, part)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, os.PathLike):
-        text = os.fspath(value)
-        return text if isinstance(text, str) else None
-    return None
+    code = func.__code__
+
+    def value_of(node: ast.AST) -> object:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name in code.co_varnames or name in code.co_cellvars:
+                return None
+            if name in code.co_freevars:
+                cell = (func.__closure__ or ())[code.co_freevars.index(name)]
+                held = _cell_contents(cell)
+                return None if held is _MISSING else held
+            return func.__globals__.get(name)
+        if isinstance(node, ast.Attribute):
+            base = value_of(node.value)
+            if base is None:
+                return None
+            if isinstance(base, (str, os.PathLike)) and node.attr == "parent":
+                return str(Path(os.fspath(base)).parent)
+            if isinstance(base, (ModuleType, type)) or not isinstance(
+                base, (str, bytes, os.PathLike)
+            ):
+                return _attr(base, node.attr)
+            return None
+        if isinstance(node, ast.Subscript):
+            base = value_of(node.value)
+            key = value_of(node.slice)
+            if isinstance(base, Mapping) and isinstance(key, str):
+                return base.get(key)
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
+            left, right = text_of(node.left), text_of(node.right)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Add):
+                return left + right
+            return os.path.join(left, right)  # noqa: PTH118 - text, as the code joins it
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for part in node.values:
+                inner = part.value if isinstance(part, ast.FormattedValue) else part
+                text = text_of(inner)
+                if text is None:
+                    return None
+                parts.append(text)
+            return "".join(parts)
+        if isinstance(node, ast.Call) and not node.keywords:
+            callee = ast.unparse(node.func)
+            args = [text_of(arg) for arg in node.args]
+            if any(arg is None for arg in args):
+                return None
+            texts = [arg for arg in args if arg is not None]
+            if callee in ("Path", "pathlib.Path", "PurePath", "os.path.join") and texts:
+                return os.path.join(*texts)  # noqa: PTH118
+            if callee in ("str", "os.fspath", "os.path.abspath") and len(texts) == 1:
+                return texts[0]
+            if callee == "os.path.expanduser" and len(texts) == 1:
+                return os.path.expanduser(texts[0])  # noqa: PTH111
+        return None
+
+    def text_of(node: ast.AST) -> str | None:
+        held = value_of(node)
+        if isinstance(held, str):
+            return held
+        if isinstance(held, os.PathLike):
+            text = os.fspath(held)
+            return text if isinstance(text, str) else None
+        return None
+
+    return text_of(tree.body)
+
+
+def _listing(pattern: str) -> object:
+    """Sorted names in a directory, or sorted matches of a glob pattern; never raises."""
+    import glob
+
+    try:
+        if os.path.isdir(pattern):  # noqa: PTH112
+            return sorted(os.listdir(pattern))  # noqa: PTH208
+        return sorted(glob.glob(pattern))  # noqa: PTH207
+    except OSError:
+        return "<unreadable>"
 
 
 def _unseeded_rvs(
@@ -3020,18 +3100,27 @@ class _Walker:
         self, func: FunctionType, info: _FunctionInfo, module_name: str
     ) -> None:
         """
-        Put the environment variables and files *info*'s code reads into the key.
+        Put the environment variables, files and listings *info*'s code reads in the key.
 
-        Each is re-read on every call (``volatile``): its value (``None`` when
-        unset) or the file's content digest (memoized on size and mtime), so
-        setting ``os.environ["X"]`` or editing the file between two calls in
-        one process reruns the second. A name left out by ``ignore_code=``
-        (``"env:X"``, ``"file:data.csv"``) is skipped. A read by a computed name
-        or path cannot be followed: it is warned about, once, by name.
+        Each is re-read on every call (``volatile``): a variable's value
+        (``None`` when unset), a file's content digest (memoized on size and
+        mtime), a directory's sorted names or a pattern's sorted matches; so
+        setting ``os.environ["X"]``, editing the file or adding one between two
+        calls in one process reruns the second. A computed name or path that is
+        a simple expression of constants and globals (``Path(ROOT) / "a.csv"``,
+        ``os.path.join(DATA, "a.csv")``, ``CONFIG["path"]``) is evaluated now;
+        a path that is one of the function's own parameters is the caller's
+        argument (not warned: docs/limitations.md, "Files named by an
+        argument"); any other computed read is warned about, once, by name. A
+        name left out by ``ignore_code=`` (``"env:X"``, ``"file:data.csv"``,
+        or the read as the warning spells it) is skipped.
         """
         reads = info.reads
-        files = list(reads.files)
-        environment = list(reads.environment)
+        found: dict[str, list[str]] = {
+            "environment": list(reads.environment),
+            "file": list(reads.files),
+            "listing": list(reads.listings),
+        }
         computed = []
         code = func.__code__
         parameters = code.co_varnames[
@@ -3040,58 +3129,71 @@ class _Walker:
             + bool(code.co_flags & inspect.CO_VARARGS)
             + bool(code.co_flags & inspect.CO_VARKEYWORDS)
         ]
-        for (read, dotted), kind in zip(
+        for (read, expression), kind in zip(
             reads.computed, reads.computed_kinds, strict=True
         ):
-            value = _global_constant(func, dotted) if dotted else None
-            if value is None and dotted and dotted.partition(".")[0] in parameters:
-                # def load(path): pd.read_csv(path): how readers are written. The
-                # path's text is in the caller's key (docs/limitations.md, "Files
-                # named by an argument").
-                continue
-            if value is None:
-                computed.append(read)
-            elif kind == "file":
-                files.append(value)
+            value = _evaluate_path(expression, func) if expression else None
+            if value is not None:
+                found[kind].append(value)
+            elif kind != "environment" and expression in parameters:
+                continue  # def load(path): pd.read_csv(path)
             else:
-                environment.append(value)
-        for name in environment:
-            component = f"env:{name}"
-            if not self._is_ignored(module_name, component):
-                self._ambient_value(
-                    component,
-                    "environment",
-                    functools.partial(os.environ.get, name),
-                    f"environment variable {name} at call time",
-                    info.name,
-                )
-        for path in files:
-            component = f"file:{path}"
-            if self._is_ignored(module_name, component):
-                continue
+                computed.append(read)
+        for name in found["environment"]:
             self._ambient_value(
-                component,
+                module_name,
+                f"env:{name}",
+                "environment",
+                functools.partial(os.environ.get, name),
+                f"environment variable {name} at call time",
+                info.name,
+            )
+        for path in found["file"]:
+            self._ambient_value(
+                module_name,
+                f"file:{path}",
                 "file",
                 functools.partial(_path_digest, path),
                 f"file {path} (from the working directory at call time)",
                 info.name,
             )
+        for pattern in found["listing"]:
+            self._ambient_value(
+                module_name,
+                f"listing:{pattern}",
+                "listing",
+                functools.partial(_listing, pattern),
+                f"the names in {pattern} (from the working directory at call time)",
+                info.name,
+            )
         for read in computed:
             if self._is_ignored(module_name, read):
                 continue
+            what = (
+                "uses the environment as a whole, so only variables read by a "
+                "constant name (os.environ['X']) are part of the key"
+                if "environ" in read and "[" not in read and ".get(" not in read
+                else "the name or path is computed, so what it reads is not part of "
+                "the key"
+            )
             _warn_once(
                 f"{info.name}:{read}",
-                f"{info.name} reads {read}: the name or path is computed, so what it "
-                "reads is not part of the key, and a changed value or file returns the "
-                "old result. Pass the value (or the file's content) as an argument, "
-                "or name the file in @checkpoint(depends_on=[...]); to silence this, "
-                f"@checkpoint(ignore_code=[{read!r}])",
+                f"{info.name} reads {read}: {what}, and a changed value or file "
+                "returns the old result. Pass the value (or the file's content) as an "
+                "argument, or name the file in @checkpoint(depends_on=[...]); to "
+                f"silence this, @checkpoint(ignore_code=[{read!r}])",
             )
 
     def _ambient_value(
-        self, name: str, kind: str, getter: _Getter, what: str, reader: str
+        self,
+        module_name: str,
+        name: str,
+        kind: str,
+        getter: _Getter,
+        what: str,
+        reader: str,
     ) -> None:
-        if name in self.components:
+        if name in self.components or self._is_ignored(module_name, name):
             return
         digest = _digest_or_type(getter(), name, "")
         self.volatile.append(_Dynamic(name, kind, getter, digest))
@@ -3240,6 +3342,14 @@ class _Walker:
             if not self._carries_code(value):
                 # A library registry may hold project code (a registered function).
                 self._scan_value(value, 0, library=named.origin)
+            return
+        if value is os.environ or value is getattr(os, "environb", None):
+            # ENV = os.environ / from os import environ: its variables are keyed
+            # where the code reads them by name (env:X); a whole use is warned.
+            self._expect(getter, value)
+            self._add(
+                Component(component, kind, _text_digest("<os.environ>"), "os.environ")
+            )
             return
         receiver = _builtin_receiver(value)
         if receiver is not _MISSING:

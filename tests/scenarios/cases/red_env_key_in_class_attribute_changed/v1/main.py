@@ -1,0 +1,7 @@
+import os
+
+from pipeline import step
+
+if __name__ == "__main__":
+    os.environ["SCALE"] = "3"
+    print("RESULT step", repr(step(3)))

@@ -1,0 +1,9 @@
+from pathlib import Path
+
+from checkpointing import checkpoint
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return x * int((Path(__file__).parent / "factor.txt").read_text())
