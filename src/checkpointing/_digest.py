@@ -20,6 +20,7 @@ if you hold one of its objects).
 from __future__ import annotations
 
 import collections
+import contextvars
 import copyreg
 import datetime
 import decimal
@@ -33,7 +34,9 @@ import random
 import re
 import struct
 import sys
+import types
 import uuid
+import weakref
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 from typing import Any, Final, TypeVar
@@ -712,6 +715,44 @@ def _decimal_context(enc: _Encoder, value: decimal.Context, depth: int) -> None:
     enc.encode(tuple(traps), depth + 1)
 
 
+def _mapping_proxy(
+    enc: _Encoder, value: types.MappingProxyType[Any, Any], depth: int
+) -> None:
+    # A read-only view of a dict (a class's __dict__, a frozen config): its items.
+    _typed(enc, "types.MappingProxyType")
+    enc.mapping(b"d", value, depth + 1)
+
+
+def _cell(enc: _Encoder, value: types.CellType, depth: int) -> None:
+    _typed(enc, "types.CellType")
+    try:
+        contents = value.cell_contents
+    except ValueError:  # an empty cell
+        enc.out.append(b"N")
+        return
+    enc.encode(contents, depth + 1)
+
+
+def _weak_reference(enc: _Encoder, value: weakref.ref[Any], depth: int) -> None:
+    # What it refers to now (None once the object is gone), like a pointer.
+    _typed(enc, _type_name(type(value)))
+    enc.encode(value(), depth + 1)
+
+
+def _weak_mapping(enc: _Encoder, value: Any, depth: int) -> None:
+    _typed(enc, _type_name(type(value)))
+    enc.encode(list(value.items()), depth + 1)
+
+
+def _context_variable(
+    enc: _Encoder, value: contextvars.ContextVar[Any], depth: int
+) -> None:
+    # Its name and its value in the current context (the default if unset).
+    _typed(enc, "contextvars.ContextVar")
+    enc.out.append(_text(value.name))
+    enc.encode(value.get(None), depth + 1)
+
+
 def _uuid(enc: _Encoder, value: uuid.UUID, depth: int) -> None:
     # The 128 bits only: is_safe says how the UUID was generated, not which it is.
     _typed(enc, "uuid.UUID")
@@ -801,6 +842,13 @@ _EXACT_BUILTIN: Final[dict[type, _Encode]] = {
     pickle.PickleBuffer: _pickle_buffer,
     collections.OrderedDict: _ordered_dict,
     collections.defaultdict: _defaultdict,
+    types.MappingProxyType: _mapping_proxy,
+    types.CellType: _cell,
+    weakref.ref: _weak_reference,
+    weakref.WeakMethod: _weak_reference,
+    weakref.WeakValueDictionary: _weak_mapping,
+    weakref.WeakKeyDictionary: _weak_mapping,
+    contextvars.ContextVar: _context_variable,
 }
 
 #: Types whose encoding is fixed (no hook, no registration can replace it).

@@ -61,6 +61,7 @@ import symtable
 import sys
 import sysconfig
 import threading
+import types
 import warnings
 import weakref
 from collections.abc import (
@@ -513,6 +514,28 @@ _CONTAINER_TYPES: Final = frozenset({list, tuple, set, frozenset, dict})
 _slot_memo: dict[type, tuple[str, ...]] = {}
 
 
+def _held_by_standard_type(value: object) -> list[Any] | None:
+    """What a standard-library holder of objects holds, or None for other values."""
+    if isinstance(value, property):
+        return [value.fget, value.fset, value.fdel]
+    if isinstance(value, BaseException):
+        return [*value.args, *(_attr(value, "__dict__") or {}).values()]
+    if isinstance(value, (types.GenericAlias, types.UnionType)) or (
+        type(value).__module__ == "typing" and _attr(value, "__args__") is not None
+    ):
+        return [_attr(value, "__origin__"), *(_attr(value, "__args__") or ())]
+    if isinstance(value, types.CellType):
+        held = _cell_contents(value)
+        return [] if held is _MISSING else [held]
+    if isinstance(value, weakref.ref):  # also WeakMethod
+        return [value()]
+    if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
+        if str(_attr(value, "dtype")) == "object":
+            return list(value.flat)[:_SCAN_BUDGET]  # type: ignore[attr-defined]
+        return []
+    return None
+
+
 def _slot_names(cls: type) -> tuple[str, ...]:
     """Every ``__slots__`` name of *cls* and its bases (memoized per class)."""
     names = _slot_memo.get(cls)
@@ -543,7 +566,13 @@ def _contained(value: object) -> list[Any]:
         if cls in _PLAIN_TYPES or isinstance(value, (type, ModuleType)):
             return []
         items: list[Any] = []
-        if isinstance(value, dict):
+        held = _held_by_standard_type(value)
+        if held is not None:
+            return held
+        if isinstance(value, Mapping) and not isinstance(value, dict):
+            items.extend(value.keys())  # mappingproxy, ChainMap, WeakValueDictionary
+            items.extend(value.values())
+        elif isinstance(value, dict):
             items.extend(value.keys())
             items.extend(value.values())
             factory = getattr(value, "default_factory", None)
@@ -564,8 +593,18 @@ def _contained(value: object) -> list[Any]:
             held = _attr(value, slot)
             if held is not None:
                 items.append(held)
-        if not items and not state and callable(value):
-            items = [r for r in gc.get_referents(value) if not isinstance(r, type)]
+        if (
+            not items
+            and not state
+            and (callable(value) or _attr(value, "__dict__") is None)
+        ):
+            # A C object holding what it uses (cmp_to_key's key, a frompyfunc
+            # ufunc, a ContextVar's default, a map iterator's function).
+            items = [
+                r
+                for r in gc.get_referents(value)
+                if not isinstance(r, (type, ModuleType, CodeType))
+            ]
         return items
     except Exception:  # noqa: BLE001 - a foreign container may raise anything
         return []
@@ -1645,6 +1684,14 @@ def _scan_code(
                     chain.append(str(instructions[j].argval))
                     j += 1
                 refs[_Ref(ins.argval, tuple(chain))] = None
+                if ins.argval == "getattr" and not chain:
+                    # getattr(obj, "name") reads the attribute "name" (every
+                    # string of the call: the receiver may be a call itself).
+                    for later in instructions[j : j + 12]:
+                        if later.opname == "LOAD_CONST" and isinstance(
+                            later.argval, str
+                        ):
+                            attribute_names.add(later.argval)
                 constant = _constant_import(ins.argval, tuple(chain), instructions, j)
                 if constant is not None:
                     # importlib.import_module("pkg.helpers"), __import__("helpers"),
@@ -1715,6 +1762,8 @@ _CONSTANT_IMPORTS: Final = frozenset(
         ("importlib", ("import_module",)),
         ("sys", ("modules",)),
         ("sys", ("modules", "get")),
+        ("pydoc", ("locate",)),
+        ("locate", ()),
     }
 )
 
@@ -1742,10 +1791,21 @@ def _constant_import(
 
 
 def _import_from_name(module: str, package: str) -> _Import | None:
+    """An import of *module*; for a dotted object path (``pydoc.locate``), of its module."""
     try:
-        return _Import(importlib.util.resolve_name(module, package or None), ())
+        name = importlib.util.resolve_name(module, package or None)
     except (ImportError, ValueError):
         return None
+    parent, _, attribute = name.rpartition(".")
+    if name in sys.modules or not parent:
+        return _Import(name, ())
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError, AttributeError):
+        found = None
+    if found is None and parent:
+        return _Import(parent, (attribute,))  # "helpers.scale": scale of helpers
+    return _Import(name, ())
 
 
 def _import_from(
@@ -3387,8 +3447,10 @@ class _Walker:
                     Component(component, kind, _text_digest(f"<library {text}>"), text)
                 )
             self._follow_code_object(value, via=reader)
-            if not isinstance(value, (FunctionType, type)) and _wrapper_attributes(
-                value
+            if (
+                not isinstance(value, (FunctionType, type))
+                and _attr(value, "__wrapped__") is not None
+                and _wrapper_attributes(value)
             ):
                 # step.alpha = 0.5 on a checkpointed (or lru_cache) function,
                 # read by the body as step.alpha: data held by code.
@@ -3709,6 +3771,7 @@ class _Walker:
                 classmethod,
                 BuiltinFunctionType,
                 functools.singledispatchmethod,
+                property,
             ),
         ):
             return True
@@ -3753,6 +3816,10 @@ class _Walker:
                 self._follow_code_object(type(obj.__self__), via=via)
         elif isinstance(obj, (staticmethod, classmethod)):
             self._follow_code_object(obj.__func__, via=via)
+        elif isinstance(obj, property):
+            for accessor in (obj.fget, obj.fset, obj.fdel):
+                if accessor is not None:
+                    self._follow_code_object(accessor, via=via)
         elif isinstance(obj, functools.singledispatchmethod):
             self._follow_code_object(obj.dispatcher, via=via)  # its registry too
             self._follow_code_object(obj.func, via=via)

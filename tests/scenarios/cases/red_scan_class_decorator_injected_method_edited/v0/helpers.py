@@ -1,0 +1,7 @@
+def shift(self, v):
+    return v + 1
+
+
+def with_shift(cls):
+    cls.shift = shift
+    return cls

@@ -1,0 +1,6 @@
+import contextlib
+
+
+@contextlib.contextmanager
+def scaled(v):
+    yield v * 5

@@ -1,0 +1,11 @@
+from checkpointing import checkpoint
+
+import helpers
+
+ALIAS = list[helpers.Model]
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return ALIAS.__args__[0]().apply(x)

@@ -1,0 +1,6 @@
+from base import Base
+
+
+class Double(Base):
+    def apply(self, v):
+        return v * 5

@@ -1,0 +1,4 @@
+from pipeline import step
+
+if __name__ == "__main__":
+    print("RESULT step", repr(step(3)))

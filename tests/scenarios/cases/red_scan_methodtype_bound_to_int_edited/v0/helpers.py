@@ -1,0 +1,2 @@
+def scale_by(k, v):
+    return v * k

@@ -1,0 +1,11 @@
+from checkpointing import checkpoint
+
+import helpers
+
+PROP = property(helpers.scale)
+
+
+@checkpoint
+def step(x):
+    print("COMPUTE step", flush=True)
+    return PROP.fget(x)

@@ -1,0 +1,2 @@
+def get_value(self):
+    return 2

@@ -1,0 +1,3 @@
+class Model:
+    def apply(self, v):
+        return v * 2

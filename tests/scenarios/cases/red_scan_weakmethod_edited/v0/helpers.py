@@ -1,0 +1,3 @@
+class Op:
+    def apply(self, v):
+        return v * 2
