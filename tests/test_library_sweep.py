@@ -254,11 +254,12 @@ def run_sweep(module: str, order: str, seed: str, directory: Path) -> dict[str, 
 
 
 #: Library-owned *data* is identified by its value, not its name (a change of
-#: pandas.options in the process must rerun): these differ between the two
-#: sweep processes (their environments differ) or cannot be digested (a
+#: pandas.options in the process must rerun), unless it cannot be digested (a
 #: constant identified by its type, with a warning). Each is expected, by name.
+#: os.environ is neither: its variables are keyed where code reads them by
+#: name (env:X), so a name bound to it is a stable key (issue 12).
 DATA_BY_VALUE: Final = {
-    "os": {"environ": {"differs"}, "environb": {"differs"}},
+    "os": {"environ": {"key"}, "environb": {"key"}},
     # One object under two names: the warning is given once, for whichever
     # name the process reads first.
     "numpy.ma": {"masked": {"warning", "key"}, "masked_singleton": {"warning", "key"}},

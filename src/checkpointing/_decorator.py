@@ -1169,6 +1169,9 @@ class Checkpointed(Generic[P, R]):
             result = self._func(*args, **kwargs)
             elapsed = time.perf_counter() - start
             saved = self._save(plan, result, elapsed, reason, force=force)
+            self._warn_changed_by_call(
+                plan
+            )  # after storing: an error filter loses nothing
             if lazy:
                 return self._handle(
                     plan, mmap_mode, args, kwargs, MISSING if saved else result
@@ -1215,6 +1218,9 @@ class Checkpointed(Generic[P, R]):
             result = await function(*args, **kwargs)
             elapsed = time.perf_counter() - start
             saved = self._save(plan, result, elapsed, reason, force=force)
+            self._warn_changed_by_call(
+                plan
+            )  # after storing: an error filter loses nothing
             if lazy:
                 return self._handle(
                     plan, mmap_mode, args, kwargs, MISSING if saved else result
@@ -1336,7 +1342,6 @@ class Checkpointed(Generic[P, R]):
         force: bool,
     ) -> bool:
         """Store *result*; return whether it was stored (failures go through the policy)."""
-        self._warn_changed_by_call(plan)
         policy = resolve_on_error(self._on_error)
         try:
             for problem in plan.codec.check(result):

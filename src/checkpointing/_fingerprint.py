@@ -3407,9 +3407,8 @@ class _Walker:
             # ENV = os.environ / from os import environ: its variables are keyed
             # where the code reads them by name (env:X); a whole use is warned.
             self._expect(getter, value)
-            self._add(
-                Component(component, kind, _text_digest("<os.environ>"), "os.environ")
-            )
+            which = "os.environ" if value is os.environ else "os.environb"
+            self._add(Component(component, kind, _text_digest(f"<{which}>"), which))
             return
         receiver = _builtin_receiver(value)
         if receiver is not _MISSING:
