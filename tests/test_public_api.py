@@ -31,7 +31,45 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_settings": frozenset({"_errors"}),
     "_locks": frozenset(),
     "_reads": frozenset(),
-    "_fingerprint": frozenset({"_errors", "_digest", "_reads"}),
+    # The fingerprint package, bottom layer first; each module imports only
+    # layers below it, and none reaches storage (_store, _decorator, _cli).
+    "fingerprint._common": frozenset({"_errors"}),
+    "fingerprint._origin": frozenset({"fingerprint._common"}),
+    "fingerprint._components": frozenset(
+        {"fingerprint._common", "fingerprint._origin"}
+    ),
+    "fingerprint._library": frozenset(
+        {"_digest", "fingerprint._common", "fingerprint._origin"}
+    ),
+    "fingerprint._ambient": frozenset({"_errors", "fingerprint._common"}),
+    "fingerprint._source": frozenset({"_digest", "fingerprint._common"}),
+    "fingerprint._analysis": frozenset(
+        {"_reads", "fingerprint._common", "fingerprint._source"}
+    ),
+    "fingerprint._values": frozenset(
+        {"fingerprint._common", "fingerprint._origin", "fingerprint._analysis"}
+    ),
+    "fingerprint._walker": frozenset(
+        {"_errors", "_digest", "_reads"}
+        | {f"fingerprint.{m}" for m in ("_common", "_origin", "_components")}
+        | {f"fingerprint.{m}" for m in ("_library", "_ambient", "_source")}
+        | {f"fingerprint.{m}" for m in ("_analysis", "_values")}
+    ),
+    "fingerprint._memo": frozenset(
+        {"fingerprint._common", "fingerprint._components", "fingerprint._walker"}
+    ),
+    "fingerprint": frozenset(
+        {"_errors"}
+        | {f"fingerprint.{m}" for m in ("_common", "_components", "_values")}
+        | {"fingerprint._walker", "fingerprint._memo"}
+    ),
+    # Re-exports of the package for the names tests and benchmarks import.
+    "_fingerprint": frozenset(
+        {"fingerprint"}
+        | {f"fingerprint.{m}" for m in ("_common", "_library", "_source")}
+        | {f"fingerprint.{m}" for m in ("_analysis", "_values")}
+        | {"fingerprint._walker", "fingerprint._memo"}
+    ),
     "_catalog": frozenset({"_errors", "_manifest"}),
     "_store": frozenset({"_errors", "_manifest", "_catalog", "_locks", "_settings"}),
     "_tiers": frozenset({"_errors", "_manifest", "_store"}),
@@ -55,33 +93,71 @@ EXPORTED_CODE = [
 FORBIDDEN_FOR_ANY: dict[str, frozenset[str]] = {"_decorator": frozenset({"_cli"})}
 
 
-def _private_imports(path: Path) -> set[str]:
-    """Names of the package's private modules imported anywhere in *path*."""
+#: Subpackages of checkpointing; their modules are named ``"fingerprint._walker"``
+#: and the package itself ``"fingerprint"``.
+SUBPACKAGES = frozenset(
+    p.parent.name for p in PACKAGE_DIR.glob("*/__init__.py") if p.parent.name[0] != "_"
+)
+
+
+def _private_imports(path: Path, package: str = "") -> set[str]:
+    """
+    Names of the package's private modules imported anywhere in *path*.
+
+    *package* is the subpackage *path* lives in (``"fingerprint"``), ``""`` for
+    a top-level module; relative imports resolve against it.
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    here = package.split(".") if package else []
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level > 0:
+                base = here[: len(here) - (node.level - 1)]
                 if node.module:  # from ._x import y
-                    found.add(node.module.split(".")[0])
+                    found.add(".".join([*base, *node.module.split(".")]))
                 else:  # from . import _x
-                    found.update(alias.name for alias in node.names)
+                    found.update(".".join([*base, alias.name]) for alias in node.names)
             elif node.module and node.module.split(".")[0] == "checkpointing":
                 parts = node.module.split(".")
                 if len(parts) > 1:  # from checkpointing._x import y
-                    found.add(parts[1])
+                    found.add(".".join(parts[1:]))
                 else:  # from checkpointing import _x
-                    found.update(a.name for a in node.names if a.name.startswith("_"))
+                    found.update(a.name for a in node.names)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
                 if parts[0] == "checkpointing" and len(parts) > 1:
-                    found.add(parts[1])
-    return {name for name in found if name.startswith("_")}
+                    found.add(".".join(parts[1:]))
+    return {
+        name
+        for name in found
+        if name.startswith("_") or name.split(".")[0] in SUBPACKAGES
+    }
+
+
+def _module_path(module: str) -> Path:
+    """The file of *module* (``"_store"``, ``"fingerprint"``, ``"fingerprint._memo"``)."""
+    path = PACKAGE_DIR.joinpath(*module.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+
+
+def _package_of(module: str) -> str:
+    """The subpackage *module* lives in, ``""`` for a top-level module."""
+    if _module_path(module).name == "__init__.py":
+        return module
+    return module.rpartition(".")[0]
 
 
 def _modules() -> list[str]:
-    return sorted(p.stem for p in PACKAGE_DIR.glob("*.py") if p.stem != "__init__")
+    names = []
+    for path in PACKAGE_DIR.rglob("*.py"):
+        parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            names.append(".".join(parts))
+    return sorted(names)
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -271,7 +347,7 @@ class TestImportGraph:
     @pytest.mark.parametrize("module", _modules())
     def test_imports_stay_inside_the_table(self, module):
         """A module imports only the private modules STYLE.md §1.2 allows it."""
-        imported = _private_imports(PACKAGE_DIR / f"{module}.py")
+        imported = _private_imports(_module_path(module), _package_of(module))
         allowed = ALLOWED_IMPORTS.get(module, frozenset())
         if allowed is None:
             forbidden = FORBIDDEN_FOR_ANY.get(module, frozenset())
@@ -290,11 +366,16 @@ class TestImportGraph:
         pending = ["_cli"]
         while pending:
             module = pending.pop()
-            for imported in _private_imports(PACKAGE_DIR / f"{module}.py"):
+            for imported in _private_imports(_module_path(module), _package_of(module)):
                 if imported not in reached:
                     reached.add(imported)
                     pending.append(imported)
-        assert set() == reached & {"_decorator", "_fingerprint"}
+        user_code = {
+            name
+            for name in reached
+            if name in {"_decorator", "_fingerprint"} or name.startswith("fingerprint")
+        }
+        assert set() == user_code
 
     def test_parser_sees_all_import_forms(self, tmp_path):
         """The guard's parser finds relative, absolute and nested private imports."""
@@ -309,6 +390,19 @@ class TestImportGraph:
             "    from ._f import z\n"
         )
         assert {"_a", "_b", "_c", "_d", "_e", "_f"} == _private_imports(path)
+
+    def test_parser_resolves_imports_inside_a_subpackage(self, tmp_path):
+        """In a subpackage, ``.`` is the subpackage and ``..`` the package."""
+        path = tmp_path / "sample.py"
+        path.write_text(
+            "from ._a import x\n"
+            "from .. import _b\n"
+            "from checkpointing._c import y\n"
+            "from checkpointing.fingerprint._d import z\n"
+            "from checkpointing.fingerprint import w\n"
+        )
+        expected = {"fingerprint._a", "_b", "_c", "fingerprint._d", "fingerprint"}
+        assert expected == _private_imports(path, "fingerprint")
 
 
 def test_errors_docstring_lists_every_class():
