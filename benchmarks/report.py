@@ -67,7 +67,7 @@ def without_subsection(text: str, heading: str) -> str:
 
 #: Files whose figures compare only what they measured themselves (two sides, one
 #: run): they may come from a run of their own (the other files may not).
-SELF_CONTAINED = ("hit_versus",)
+SELF_CONTAINED = ("hit_versus", "versus")
 
 
 class ReportError(Exception):
@@ -542,6 +542,49 @@ def section_hit_versus(results: Results) -> str:
         lines += [f"Measured on one side only, not compared: {only}.", ""]
     lines.append(source(results, "hit_versus"))
     return "\n".join(lines)
+
+
+def section_versus(results: Results) -> str:
+    r = results.results("versus")
+    baseline, current = r["baseline"], r["current"]
+    rounds = f"{r['rounds']} round" + ("" if r["rounds"] == 1 else "s")
+    sizes = r["sizes"]
+    rows = [
+        [
+            name,
+            human(s["baseline"]),
+            human(s["current"]),
+            ratio(s["ratio"]),
+            ", ".join(ratio(value) for value in s["round_ratios"]),
+            status(bool(s["within_5_percent"])),
+        ]
+        for name, s in r["summary"].items()
+    ]
+    return "\n".join(
+        [
+            f"Baseline: `src/` of `{baseline['rev']}` (`{baseline['commit'][:12]}`,"
+            f" `git archive`). Current: `src/` of `{current['commit'][:12]}`"
+            + (" with edits" if current.get("src_changed") else "")
+            + f". {rounds} of one `benchmarks/versus.py --workload` process per side,"
+            f" baseline first; {sizes['repeat']} large operations per round"
+            f" ({sizes['gib']:g} GiB array, {sizes['digest_mb']:g} MB digest). A cell is"
+            " the mean over the rounds of that side's medians.",
+            "",
+            table(
+                [
+                    "Row",
+                    "Baseline",
+                    "Current",
+                    "Current / baseline",
+                    "Per round",
+                    f"≤ {r['target']:.2f}×",
+                ],
+                rows,
+            ),
+            "",
+            source(results, "versus"),
+        ]
+    )
 
 
 def section_profile(results: Results) -> str:
@@ -1306,6 +1349,7 @@ SECTIONS: dict[str, Callable[[Results], str]] = {
     "hit-profile": section_profile,
     "graph": section_graph,
     "hit-versus": section_hit_versus,
+    "versus": section_versus,
     "miss": section_miss,
     "miss-scaling": section_miss_scaling,
     "digest": section_digest,
@@ -1334,6 +1378,7 @@ SCRIPT_SECTIONS = {
     "store_scaling": ["store-scaling"],
     "import_cost": ["import-cost"],
     "hit_versus": ["hit-versus"],
+    "versus": ["versus"],
 }
 
 

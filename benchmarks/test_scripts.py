@@ -31,6 +31,7 @@ SCRIPTS = [
     "store_scaling",
     "import_cost",
     "hit_versus",
+    "versus",
 ]
 
 
