@@ -1,4 +1,4 @@
-"""Tests for checkpointing._formats."""
+"""Tests for checkpointing.formats."""
 
 # STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
 # ruff: noqa: SIM300
@@ -40,7 +40,7 @@ from checkpointing import (
     StoreWriteWarning,
     checkpoint,
 )
-from checkpointing._formats import (
+from checkpointing.formats import (
     CallableSerializer,
     JsonSerializer,
     NumpyArchiveSerializer,
@@ -1764,7 +1764,7 @@ class TestResolveSerializer:
     def test_import_stays_cheap(self):
         """Importing the module (and resolving a name) imports no optional library."""
         code = (
-            "import sys, checkpointing._formats as f\n"
+            "import sys, checkpointing.formats as f\n"
             "f.resolve_serializer('pandas', what='')\n"
             "print(sorted({'numpy', 'pandas', 'pyarrow', 'polars'} & set(sys.modules)))\n"
         )
@@ -1863,3 +1863,32 @@ def test_formats_use_bytes_io_like_files():
     NumpySerializer().dump(np.arange(3), buffer)
     buffer.seek(0)
     assert_arrays_equal(np.arange(3), NumpySerializer().load(buffer))
+
+
+@pytest.mark.parametrize(
+    "serializer",
+    [
+        NumpySerializer(),
+        NumpyArchiveSerializer(),
+        PandasSerializer("csv"),
+        PolarsSerializer("json"),
+        JsonSerializer(),
+        TextSerializer(),
+        CallableSerializer(save_text_array, load_text_array, suffix=".txt"),
+    ],
+    ids=repr,
+)
+def test_pickles_naming_the_old_module_still_load(serializer):
+    """Serializers pickled as ``checkpointing._formats.<Class>`` load as the same class.
+
+    A LazyResult pickles its codec and so its serializers; data written before
+    the serializers moved into ``checkpointing.formats`` names the old module.
+    """
+    current = pickle.dumps(serializer, protocol=0)  # GLOBAL opcodes are plain text
+    module = type(serializer).__module__.encode()
+    assert module.startswith(b"checkpointing.formats._")
+    old = current.replace(b"c" + module + b"\n", b"ccheckpointing._formats\n")
+    assert old != current
+    restored = pickle.loads(old)
+    assert type(serializer) is type(restored)
+    assert serializer == restored

@@ -27,7 +27,27 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_manifest": frozenset({"_errors"}),
     "_digest": frozenset({"_errors"}),
     "_serializers": frozenset({"_errors"}),
-    "_formats": frozenset({"_errors", "_serializers"}),
+    # The formats package, bottom layer first: one module per serializer family,
+    # the resolver above them, none reaching storage or the decorator.
+    "formats._common": frozenset({"_errors"}),
+    "formats._frames": frozenset({"formats._common"}),
+    "formats._numpy": frozenset({"_errors", "formats._common"}),
+    "formats._pandas": frozenset({"_errors", "formats._common", "formats._frames"}),
+    "formats._polars": frozenset({"_errors", "formats._common", "formats._frames"}),
+    "formats._json": frozenset({"_errors", "formats._common"}),
+    "formats._text": frozenset({"_errors", "formats._common"}),
+    "formats._callable": frozenset({"_errors", "formats._common"}),
+    "formats._resolve": frozenset(
+        {"_errors", "_serializers", "formats._common"}
+        | {f"formats.{m}" for m in ("_numpy", "_pandas", "_polars")}
+        | {f"formats.{m}" for m in ("_json", "_text", "_callable")}
+    ),
+    "formats": frozenset(
+        {f"formats.{m}" for m in ("_frames", "_numpy", "_pandas", "_polars")}
+        | {f"formats.{m}" for m in ("_json", "_text", "_callable", "_resolve")}
+    ),
+    # Old path of the serializer classes, for pickles written before the split.
+    "_formats": frozenset({"formats"}),
     "_settings": frozenset({"_errors"}),
     "_locks": frozenset(),
     "_reads": frozenset(),

@@ -323,7 +323,7 @@ def _fixed_codec(
             raise ConfigurationError(
                 f"{where}: pass either serializer= or pickler=/unpickler=, not both"
             )
-        from ._formats import CallableSerializer
+        from .formats import CallableSerializer
 
         serializer = CallableSerializer(
             pickler,  # type: ignore[arg-type]
@@ -332,7 +332,7 @@ def _fixed_codec(
         )
     if serializer is None and outputs is None:
         return None
-    from ._formats import resolve_serializer
+    from .formats import resolve_serializer
 
     codec = make_codec(
         cast(Any, "pickle" if serializer is None else serializer),
