@@ -20,6 +20,23 @@ import checkpointing
 
 PACKAGE_DIR = Path(checkpointing.__file__).parent
 
+#: The layers of the fingerprint package below its walk (any part of the walk
+#: may import them), and the parts of the walk (``fingerprint._walk_*``).
+_BELOW_THE_WALK = frozenset(
+    {"_errors", "_digest", "_reads"}
+    | {f"fingerprint.{m}" for m in ("_common", "_origin", "_components")}
+    | {f"fingerprint.{m}" for m in ("_library", "_ambient", "_source")}
+    | {f"fingerprint.{m}" for m in ("_analysis", "_values")}
+)
+_WALK_PARTS = (
+    "_walk_functions",
+    "_walk_references",
+    "_walk_code",
+    "_walk_values",
+    "_walk_ambient",
+    "_walk_bindings",
+)
+
 #: Which private modules each module may import (STYLE.md §1.2). ``None`` means
 #: "any private module except those in the second set".
 ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
@@ -69,19 +86,26 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "fingerprint._values": frozenset(
         {"fingerprint._common", "fingerprint._origin", "fingerprint._analysis"}
     ),
+    # The walk: its shared state, then its parts (mixins over the state, none
+    # importing another part), then _Walker, which combines them.
+    "fingerprint._walk_state": _BELOW_THE_WALK,
+    **{
+        f"fingerprint.{part}": _BELOW_THE_WALK | {"fingerprint._walk_state"}
+        for part in _WALK_PARTS
+    },
     "fingerprint._walker": frozenset(
-        {"_errors", "_digest", "_reads"}
-        | {f"fingerprint.{m}" for m in ("_common", "_origin", "_components")}
-        | {f"fingerprint.{m}" for m in ("_library", "_ambient", "_source")}
-        | {f"fingerprint.{m}" for m in ("_analysis", "_values")}
+        _BELOW_THE_WALK
+        | {"fingerprint._walk_state"}
+        | {f"fingerprint.{part}" for part in _WALK_PARTS}
     ),
     "fingerprint._memo": frozenset(
-        {"fingerprint._common", "fingerprint._components", "fingerprint._walker"}
+        {"fingerprint._common", "fingerprint._components"}
+        | {"fingerprint._walk_state", "fingerprint._walker"}
     ),
     "fingerprint": frozenset(
         {"_errors"}
         | {f"fingerprint.{m}" for m in ("_common", "_components", "_values")}
-        | {"fingerprint._walker", "fingerprint._memo"}
+        | {"fingerprint._walk_state", "fingerprint._walker", "fingerprint._memo"}
     ),
     # Re-exports of the package for the names tests and benchmarks import.
     "_fingerprint": frozenset(

@@ -35,6 +35,31 @@ resolves references to current values runs on every call, because global
 values are exactly what changes between calls. The source read from disk is
 verified against the loaded bytecode, so a module edited after import (a
 notebook without autoreload) never lends its new text to the old code.
+
+The package, bottom layer first; a module imports only modules above it
+(``tests/test_public_api.py`` holds the table):
+
+* ``_common``: small shared helpers (attributes, names, digests);
+* ``_origin``: where a module or object comes from (project, stdlib, package);
+* ``_components``: ``Component``, ``Fingerprint``, argument packages;
+* ``_library``: naming library-owned objects by module, name and version;
+* ``_ambient``: the global random generators and their states;
+* ``_source``: a function's source, verified and normalized; identity text;
+* ``_analysis``: static analysis of one function (memoized);
+* ``_values``: scanning values for code; reading paths, listings and files;
+* ``_walk_state``: what a walk collects, its bookkeeping and its options;
+* the parts of the walk, each a mixin over ``_walk_state`` that imports no
+  other part: ``_walk_functions`` (a reached function's components and
+  body), ``_walk_references`` (what a global, import or namespace is bound
+  to), ``_walk_code`` (code objects followed; a class's members),
+  ``_walk_values`` (data components; code stored in values),
+  ``_walk_ambient`` (environment, files, listings, generator state),
+  ``_walk_bindings`` (renames by position; written-only globals);
+* ``_walker``: ``_Walker``, combining the parts; a walk's entry points and
+  its phases;
+* ``_memo``: the per-process memo that makes a hit skip the walk;
+* this module: ``fingerprint_function``, ``make_fingerprinter``,
+  ``fingerprint_arguments``.
 """
 
 from __future__ import annotations
@@ -57,7 +82,8 @@ from ._components import (
 )
 from ._memo import _memoized, _memoized_object_fingerprint
 from ._values import _code_roots
-from ._walker import _Options, _Walker
+from ._walk_state import _Options
+from ._walker import _Walker
 
 __all__ = [
     "Component",

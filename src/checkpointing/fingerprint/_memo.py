@@ -13,7 +13,8 @@ from typing import Any, Final
 
 from ._common import _MISSING, _Getter
 from ._components import Fingerprint, _components_digest
-from ._walker import _digest_or_type, _Dynamic, _Options, _Walker
+from ._walk_state import _digest_or_type, _Dynamic, _Options
+from ._walker import _Walker
 
 
 @dataclass(frozen=True, slots=True)
