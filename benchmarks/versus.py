@@ -152,7 +152,7 @@ def workload(
 
 
 def run_side(
-    side: str, src: str, number: int, options: Any, sizes: dict[str, Any]
+    side: str, src: str, number: int, root: Path, sizes: dict[str, Any]
 ) -> dict[str, Any]:
     """One ``--workload`` process for *side*, checked to import from *src*."""
     from hit_versus import imported_from, side_environment
@@ -165,7 +165,7 @@ def run_side(
             f"{side}: checkpointing imports from {found}, not {expected}"
         )
     print(f"== round {number + 1}, {side}: {src}", flush=True)
-    with tempfile.TemporaryDirectory(prefix=f"versus-{side}-", dir=".") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{side}-{number}-", dir=root) as tmp:
         completed = subprocess.run(
             [
                 sys.executable,
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
         for number in range(rounds):
             for side in SIDES:
-                runs[side].append(run_side(side, sources[side], number, options, sizes))
+                runs[side].append(run_side(side, sources[side], number, root, sizes))
         summary = compare(runs)
         run.results.update(
             {
