@@ -1,4 +1,4 @@
-"""Tests for checkpointing._cli."""
+"""Tests for checkpointing.cli (the package: parser, rendering, selection, commands)."""
 
 # STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
 # ruff: noqa: SIM300
@@ -19,10 +19,21 @@ from pathlib import Path
 
 import pytest
 
-from checkpointing import ComponentRecord, Store, _catalog
-from checkpointing import _cli as cli
-from checkpointing._cli import main
+import checkpointing
+from checkpointing import ComponentRecord, CorruptEntryError, Store, _catalog, cli
 from checkpointing._explain import explain
+from checkpointing.cli import (
+    _arguments,
+    _cmd_graph,
+    _cmd_inspect,
+    _cmd_list,
+    _cmd_verify,
+    _describe,
+    _parser,
+    _render,
+    _select,
+    main,
+)
 
 from .strategies import make_manifest
 
@@ -595,8 +606,10 @@ class TestGraph:
     def test_ascii_tree(self):
         """Where box-drawing characters cannot be encoded, the tree uses ASCII."""
         stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
-        leaf = cli._Node(["leaf"])
-        cli._Plain(stream).tree(cli._Node(["root"], [cli._Node(["a"], [leaf]), leaf]))
+        leaf = _render._Node(["leaf"])
+        _render._Plain(stream).tree(
+            _render._Node(["root"], [_render._Node(["a"], [leaf]), leaf])
+        )
         stream.seek(0)
         assert [
             "root",
@@ -652,9 +665,9 @@ class TestGraph:
                 "python": ComponentRecord("python", "6" * 32, "CPython 3.11.7"),
             }
         )
-        tree = cli._graph_tree(manifest)
+        tree = _cmd_graph._graph_tree(manifest)
         groups = {
-            cli._text(c.label): [cli._text(n.label) for n in c.children]
+            _render._text(c.label): [_render._text(n.label) for n in c.children]
             for c in tree.children
         }
         assert ["package:numpy  2.0"] == groups["packages"]
@@ -972,7 +985,7 @@ class TestPrune:
     )
     def test_age(self, seconds, text):
         """Ages print in the units --older-than takes."""
-        assert text == cli._age(seconds)
+        assert text == _render._age(seconds)
 
     def test_unreadable(self, capsys, cache):
         """--unreadable deletes entries whose manifest cannot be read."""
@@ -1020,7 +1033,7 @@ class TestPrune:
     )
     def test_durations(self, text, seconds):
         """Ages take s, m, h, d and w units."""
-        assert seconds == cli._duration(text)
+        assert seconds == _arguments._duration(text)
 
     @pytest.mark.parametrize(
         ("text", "size"),
@@ -1035,7 +1048,7 @@ class TestPrune:
     )
     def test_sizes(self, text, size):
         """Sizes take binary (K, M, G, T, KiB...) and decimal (KB, MB...) units."""
-        assert size == cli._byte_size(text)
+        assert size == _arguments._byte_size(text)
 
 
 class TestVerify:
@@ -1163,7 +1176,7 @@ class TestOutput:
         directory, _ = cache
         real = importlib.util.find_spec
         monkeypatch.setattr(
-            cli.importlib.util,
+            _render.importlib.util,
             "find_spec",
             lambda name, *args: None if name == "rich" else real(name, *args),
         )
@@ -1180,7 +1193,7 @@ class TestOutput:
     def test_progress_bar(self, capsys, cache, monkeypatch):
         """verify shows a progress bar on a terminal for large caches."""
         directory, _ = cache
-        monkeypatch.setattr(cli, "_PROGRESS_FROM", 1)
+        monkeypatch.setattr(_render, "_PROGRESS_FROM", 1)
         monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
         code, out, _ = _run(
             capsys, "verify", "--dir", str(directory), "--color", "always"
@@ -1195,7 +1208,7 @@ class TestOutput:
         def closed(args):
             raise BrokenPipeError
 
-        monkeypatch.setattr(cli, "_list", closed)
+        monkeypatch.setattr(_cmd_list, "_list", closed)
         sink = (tmp_path / "sink").open("w")
         monkeypatch.setattr(sys, "stdout", sink)
         try:
@@ -1217,13 +1230,13 @@ class TestHelpers:
     )
     def test_seconds(self, seconds, text):
         """Compute times read as people say them."""
-        assert text == cli._seconds(seconds)
+        assert text == _render._seconds(seconds)
 
     @pytest.mark.parametrize("text", ["abc", "-3"])
     def test_count(self, text):
         """--limit takes a count >= 0."""
-        with pytest.raises(cli.argparse.ArgumentTypeError):
-            cli._count(text)
+        with pytest.raises(_arguments.argparse.ArgumentTypeError):
+            _arguments._count(text)
 
     def test_dynamic_note(self):
         """A dynamic component (a value read at call time) gets a note."""
@@ -1234,21 +1247,21 @@ class TestHelpers:
                 )
             }
         )
-        assert ["pkg.mod.f is read per call"] == cli._coverage_notes(manifest)
+        assert ["pkg.mod.f is read per call"] == _describe._coverage_notes(manifest)
 
     def test_read_manifest(self, tmp_path, monkeypatch):
         """A vanished manifest reads as None; one that cannot be opened is an error."""
         store = Store(tmp_path)
-        assert cli._read_manifest(store, "pkg.f", "ab" * 16) is None
+        assert _select._read_manifest(store, "pkg.f", "ab" * 16) is None
         store.save(make_manifest(key="ab" * 16), b"x", {})
 
         def refuse(self):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(cli.Path, "read_bytes", refuse)
-        with pytest.raises(cli.CorruptEntryError, match="cannot read manifest"):
-            cli._read_manifest(store, "pkg.module.func", "ab" * 16)
-        problem = cli._verify_entry(store, "pkg.module.func", "ab" * 16, [], [])
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+        with pytest.raises(CorruptEntryError, match="cannot read manifest"):
+            _select._read_manifest(store, "pkg.module.func", "ab" * 16)
+        problem = _cmd_verify._verify_entry(store, "pkg.module.func", "ab" * 16, [], [])
         assert problem is not None
         assert ("manifest", True) == (
             problem.what,
@@ -1257,12 +1270,17 @@ class TestHelpers:
 
     def test_verify_entry_vanished(self, tmp_path):
         """An entry deleted while verify runs is no problem."""
-        assert cli._verify_entry(Store(tmp_path), "pkg.f", "ab" * 16, [], []) is None
+        assert (
+            _cmd_verify._verify_entry(Store(tmp_path), "pkg.f", "ab" * 16, [], [])
+            is None
+        )
 
     def test_entry_vanished_while_inspecting(self, capsys, cache, monkeypatch):
         """An entry deleted between the catalog and the manifest read is skipped."""
         directory, _ = cache
-        monkeypatch.setattr(cli, "_read_manifest", lambda store, fid, key: None)
+        monkeypatch.setattr(
+            _cmd_inspect, "_read_manifest", lambda store, fid, key: None
+        )
         code, out, _ = _run(capsys, "inspect", "--dir", str(directory), "perimeter")
         assert 0 == code
         assert "why:" not in out
@@ -1345,7 +1363,7 @@ class TestProg:
         [
             ("/venv/bin/checkpointing", "checkpointing"),
             (
-                str(Path(cli.__file__).with_name("__main__.py")),
+                str(Path(checkpointing.__file__).with_name("__main__.py")),
                 "python -m checkpointing",
             ),
             ("C:/venv/Scripts/checkpointing.exe", "checkpointing.exe"),
@@ -1367,7 +1385,7 @@ class TestProg:
     def test_prog_in_hints(self, capsys, cache, monkeypatch):
         """Hints that name a command use the program's name."""
         monkeypatch.setattr(
-            sys, "argv", [str(Path(cli.__file__).with_name("__main__.py"))]
+            sys, "argv", [str(Path(checkpointing.__file__).with_name("__main__.py"))]
         )
         _, _, err = _run(capsys, "inspect", "nosuchfunc")
         assert err.endswith("; 'python -m checkpointing inspect' lists them\n")
@@ -1395,7 +1413,7 @@ class TestUsage:
 
     def test_every_command_takes_json(self):
         """--json, --dir and --color exist on every command."""
-        parser = cli._parser()
+        parser = _parser.build_parser()
         commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
         assert {"inspect", "graph", "list", "show", "clear", "prune", "verify"} == set(
             commands

@@ -290,7 +290,7 @@ class TestIntegrityOfFiles:
 
 class TestCli:
     def test_verify_checks_result_files(self, tmp_path, capsys):
-        from checkpointing._cli import main
+        from checkpointing.cli import main
 
         @checkpoint(directory=tmp_path, serializer="numpy")
         def f():

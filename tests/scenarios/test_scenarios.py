@@ -60,7 +60,7 @@ from typing import Any, Literal
 
 import pytest
 
-from checkpointing._cli import main as cli_main
+from checkpointing.cli import main as cli_main
 from tests.helpers import (
     bump_mtimes,
     copy_project,

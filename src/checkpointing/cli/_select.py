@@ -1,0 +1,172 @@
+"""
+What a command acts on: the cache directory, the functions, the entries.
+
+Resolving the store from ``--dir`` (else ``$CHECKPOINTING_DIR``, else
+``./.checkpointing``), a target (a function by full or partial name, or a key
+prefix) to a :class:`_Selection`, the catalogs of a selection, one key from a
+prefix, and reading one manifest for display. It changes when the way users
+name functions, keys or the directory changes.
+
+Imports: ``_errors``, ``_catalog``, ``_manifest`` (types) and ``_store``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from checkpointing import _catalog
+from checkpointing._errors import ConfigurationError, CorruptEntryError
+from checkpointing._store import Store
+
+if TYPE_CHECKING:
+    from checkpointing._catalog import FunctionCatalog, Unreadable
+    from checkpointing._manifest import Manifest
+
+#: What a ``target`` argument may be (the help text of the commands taking one).
+_TARGET_HELP: Final = (
+    "a function ('module:qualname', 'module.qualname' or its last part) "
+    "or a key prefix (4+ hex digits)"
+)
+
+
+def _resolve(args: argparse.Namespace, *, directory_target: bool = False) -> Store:
+    """Return the store; with *directory_target*, an existing directory as target is --dir."""
+    directory = args.directory
+    target = getattr(args, "target", None)
+    if (
+        directory_target
+        and directory is None
+        and target is not None
+        and Path(target).is_dir()
+    ):
+        directory, args.target = target, None
+    source = ""
+    if directory is None:
+        directory = os.environ.get("CHECKPOINTING_DIR")
+        source = " (from $CHECKPOINTING_DIR)"
+    if not directory:
+        directory = ".checkpointing"
+        source = (
+            " (the default: ./.checkpointing in the working directory; run this "
+            "from the directory your program ran in, or give --dir DIRECTORY "
+            "or set CHECKPOINTING_DIR)"
+        )
+    # Absolute from here on: every message names the directory unambiguously,
+    # whatever the working directory of whoever reads it.
+    path = Path(directory).absolute()
+    if not path.is_dir():
+        raise ConfigurationError(f"no cache directory at {path}{source}")
+    # Hints naming another command repeat the directory if it was given here.
+    args.dir_option = f" --dir {shlex.quote(str(path))}" if source == "" else ""
+    return Store(path)
+
+
+def _match_functions(ids: Sequence[str], target: str) -> list[str]:
+    wanted = target.replace(":", ".")
+    exact = [fid for fid in ids if fid == wanted]
+    if exact:
+        return exact
+    return [
+        fid for fid in ids if fid.endswith("." + wanted) or fid.split(".")[-1] == wanted
+    ]
+
+
+def _is_key_prefix(text: str) -> bool:
+    return len(text) >= 4 and all(c in "0123456789abcdef" for c in text.lower())
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The functions a target names, and the key prefix it gives (if any)."""
+
+    function_ids: list[str]
+    key_prefix: str | None = None
+
+    def keeps(self, key: str) -> bool:
+        return self.key_prefix is None or key.startswith(self.key_prefix)
+
+
+def _select(store: Store, args: argparse.Namespace) -> _Selection:
+    """Resolve ``args.target``: every function, matching functions, or a key prefix."""
+    target = args.target
+    ids = store.function_ids()
+    if target is None:
+        return _Selection(ids)
+    matched = _match_functions(ids, target)
+    if matched:
+        return _Selection(matched)
+    if _is_key_prefix(target):
+        prefix = target.lower()
+        hits = [
+            fid
+            for fid in ids
+            if any(p.name.startswith(prefix) for p in store.iter_manifest_files(fid))
+        ]
+        if hits:
+            return _Selection(hits, prefix)
+    raise ConfigurationError(
+        f"no function or key matches {target!r} in {store.root}; "
+        f"'{args.prog} inspect{args.dir_option}' lists them"
+    )
+
+
+def _catalogs(store: Store, selection: _Selection) -> list[FunctionCatalog]:
+    """Read the catalog of every selected function, narrowed to the key prefix."""
+    found = []
+    for fid in selection.function_ids:
+        catalog = _catalog.read_function(store.root, fid)
+        if selection.key_prefix is not None:
+            catalog = _catalog.FunctionCatalog(
+                fid,
+                {k: e for k, e in catalog.entries.items() if selection.keeps(k)},
+                {k: u for k, u in catalog.unreadable.items() if selection.keeps(k)},
+                catalog.computations,
+                catalog.hits,
+            )
+        found.append(catalog)
+    return found
+
+
+def _find_key(store: Store, prefix: str) -> tuple[str, str]:
+    """Return ``(function id, key)`` of the one entry whose key starts with *prefix*."""
+    if not _is_key_prefix(prefix):
+        raise ConfigurationError(
+            f"{prefix!r} is not a key prefix (4 or more hex digits)"
+        )
+    prefix = prefix.lower()
+    found = [
+        (fid, path.stem)
+        for fid in store.function_ids()
+        for path in store.iter_manifest_files(fid)
+        if path.name.startswith(prefix)
+    ]
+    if not found:
+        raise ConfigurationError(
+            f"no entry has a key starting with {prefix!r} in {store.root}"
+        )
+    if len(found) > 1:
+        listed = ", ".join(f"{key[:12]} ({fid})" for fid, key in sorted(found)[:5])
+        raise ConfigurationError(
+            f"{prefix!r} matches {len(found)} entries ({listed}...); give more digits"
+        )
+    return found[0]
+
+
+def _read_manifest(
+    store: Store, function_id: str, key: str
+) -> Manifest | Unreadable | None:
+    """The manifest of *key*, why it cannot be read, or ``None`` if it vanished."""
+    path = store.manifest_path(function_id, key)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise CorruptEntryError(str(path), f"cannot read manifest: {err}") from err
+    return _catalog.classify(raw, str(path))
