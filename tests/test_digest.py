@@ -1,4 +1,4 @@
-"""Tests for checkpointing._digest."""
+"""Tests for checkpointing.digest."""
 
 # STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
 # ruff: noqa: SIM300
@@ -38,9 +38,15 @@ from hypothesis import strategies as st
 
 import checkpointing
 from checkpointing import ArgumentDigestError, register_digest
-from checkpointing import _digest as digest_module
-from checkpointing._digest import (
+from checkpointing.digest import (
     DIGEST_HEX_LENGTH,
+    _arguments,
+    _arrow,
+    _dispatch,
+    _encoder,
+    _libraries,
+    _numpy,
+    _torch,
     digest_arguments,
     digest_bytes,
     digest_value,
@@ -131,20 +137,22 @@ def _is_hex(text: str) -> bool:
 @pytest.fixture
 def registry():
     """Restore the register_digest() registry after the test."""
-    saved = dict(digest_module._REGISTRY)
+    saved = dict(_dispatch._REGISTRY)
     yield
-    digest_module._REGISTRY.clear()
-    digest_module._REGISTRY.update(saved)
-    digest_module._refresh_exact()
+    _dispatch._REGISTRY.clear()
+    _dispatch._REGISTRY.update(saved)
+    _dispatch._refresh_exact()
 
 
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Copy non-contiguous arrays in 64-byte blocks and inline nothing (block logic)."""
-    monkeypatch.setattr(digest_module, "_BLOCK_BYTES", 64)
-    monkeypatch.setattr(digest_module, "_DEVICE_BLOCK_BYTES", 64)
-    monkeypatch.setattr(digest_module, "_LENGTH_BLOCK", 2)
-    monkeypatch.setattr(digest_module, "_INLINE_BYTES", 0)
+    monkeypatch.setattr(_numpy, "_BLOCK_BYTES", 64)
+    monkeypatch.setattr(_torch, "_BLOCK_BYTES", 64)
+    monkeypatch.setattr(_torch, "_DEVICE_BLOCK_BYTES", 64)
+    monkeypatch.setattr(_arrow, "_LENGTH_BLOCK", 2)
+    monkeypatch.setattr(_encoder, "_INLINE_BYTES", 0)
+    monkeypatch.setattr(_numpy, "_INLINE_BYTES", 0)
 
 
 # -- leaf paths, for the sensitivity property ---------------------------------------
@@ -1525,19 +1533,17 @@ class TestTorch:
             assert digest_value(view) == digest_value(view.contiguous())
         flat = b"".join(
             block.numpy().tobytes()
-            for block in digest_module._torch_blocks(
-                x.transpose(0, 2), 64, on_cpu=False
-            )
+            for block in _torch._torch_blocks(x.transpose(0, 2), 64, on_cpu=False)
         )
         assert x.transpose(0, 2).contiguous().numpy().tobytes() == flat
-        chunks = list(digest_module._torch_blocks(x, 64, on_cpu=False))
+        chunks = list(_torch._torch_blocks(x, 64, on_cpu=False))
         assert len(chunks) > 1
         assert x.numpy().tobytes() == b"".join(c.numpy().tobytes() for c in chunks)
         # The device path (blocks moved to host memory) gives the CPU bytes.
-        on_device = digest_module._Encoder([])
-        digest_module._torch_dense(on_device, x.transpose(0, 2), on_cpu=False)
-        on_host = digest_module._Encoder([])
-        digest_module._torch_dense(on_host, x.transpose(0, 2), on_cpu=True)
+        on_device = _encoder._Encoder([])
+        _torch._torch_dense(on_device, x.transpose(0, 2), on_cpu=False)
+        on_host = _encoder._Encoder([])
+        _torch._torch_dense(on_host, x.transpose(0, 2), on_cpu=True)
         assert on_host.digest() == on_device.digest()
 
     @pytest.mark.filterwarnings(
@@ -1704,25 +1710,25 @@ class TestBinding:
             bound = signature.bind(*args, **kwargs)
         except TypeError:
             with pytest.raises(TypeError):
-                digest_module._bind(signature, args, kwargs)
+                _arguments._bind(signature, args, kwargs)
             return
         bound.apply_defaults()
         assert list(bound.arguments.items()) == list(
-            digest_module._bind(signature, args, kwargs).items()
+            _arguments._bind(signature, args, kwargs).items()
         )
 
     def test_all_positional(self):
         """A call with every parameter positional binds without Signature.bind."""
         signature = inspect.signature(_plain)
-        assert {"a": 1, "b": 2, "c": 4} == digest_module._bind(signature, (1, 2, 4), {})
+        assert {"a": 1, "b": 2, "c": 4} == _arguments._bind(signature, (1, 2, 4), {})
 
     def test_plan_cache_is_bounded(self, monkeypatch):
         """The per-signature plan cache is emptied when it is full."""
-        monkeypatch.setattr(digest_module, "_PLANS_LIMIT", 2)
-        monkeypatch.setattr(digest_module, "_PLANS", {})
+        monkeypatch.setattr(_arguments, "_PLANS_LIMIT", 2)
+        monkeypatch.setattr(_arguments, "_PLANS", {})
         for function in (_plain, _variadic, _positional_only):
-            digest_module._bind(inspect.signature(function), (1, 2), {})
-        assert len(digest_module._PLANS) <= 2
+            _arguments._bind(inspect.signature(function), (1, 2), {})
+        assert len(_arguments._PLANS) <= 2
 
 
 class TestShortRepr:
@@ -1811,7 +1817,7 @@ _STABLE_SCRIPT = (
     _STABLE_VALUES_SOURCE
     + """
 import json
-from checkpointing._digest import digest_value
+from checkpointing.digest import digest_value
 print(json.dumps([digest_value(v) for v in VALUES]))
 """
 )
@@ -1855,7 +1861,7 @@ def test_stable_values_are_all_distinct():
 
 _PICKLED_SCRIPT = """
 import json, pickle, sys
-from checkpointing._digest import digest_value
+from checkpointing.digest import digest_value
 print(json.dumps([digest_value(v) for v in pickle.load(sys.stdin.buffer)]))
 """
 
@@ -1892,13 +1898,13 @@ def test_fast_paths_need_their_library_loaded(monkeypatch):
     class Local:
         pass
 
-    assert digest_module._library_encoder(Local) is None
+    assert _libraries._library_encoder(Local) is None
     Local.__module__ = "pyarrow.lib"
-    assert digest_module._library_encoder(Local) is None
+    assert _libraries._library_encoder(Local) is None
     Local.__module__ = "polars.series"
-    assert digest_module._library_encoder(Local) is None
+    assert _libraries._library_encoder(Local) is None
     Local.__module__ = "scipy.sparse"
-    assert digest_module._library_encoder(Local) is None
+    assert _libraries._library_encoder(Local) is None
 
 
 def test_other_library_classes_take_the_fallback():
@@ -1913,7 +1919,7 @@ def test_other_library_classes_take_the_fallback():
     assert digest_value(pa.scalar(1)) != digest_value(pa.scalar(2))
     assert digest_value(pl.Int64()) != digest_value(pl.Int32())
     operator = sparse.linalg.aslinearoperator(sparse.eye(2))
-    assert digest_module._library_encoder(type(operator)) is None
+    assert _libraries._library_encoder(type(operator)) is None
 
 
 def test_import_does_not_load_libraries():

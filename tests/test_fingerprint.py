@@ -19,12 +19,12 @@ from checkpointing import (
     IncompleteFingerprintWarning,
     checkpoint,
 )
-from checkpointing._digest import digest_value
 from checkpointing._fingerprint import (
     Fingerprint,
     fingerprint_arguments,
     fingerprint_function,
 )
+from checkpointing.digest import digest_value
 
 _names = itertools.count()
 
@@ -734,7 +734,7 @@ def test_library_objects_in_arguments_digest_alike_across_processes(tmp_path):
         from scipy import stats
 
         import checkpointing._fingerprint  # what @checkpoint loads
-        from checkpointing._digest import digest_value
+        from checkpointing.digest import digest_value
 
         values = [
             stats.t,

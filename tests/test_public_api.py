@@ -23,7 +23,7 @@ PACKAGE_DIR = Path(checkpointing.__file__).parent
 #: The layers of the fingerprint package below its walk (any part of the walk
 #: may import them), and the parts of the walk (``fingerprint._walk_*``).
 _BELOW_THE_WALK = frozenset(
-    {"_errors", "_digest", "_reads"}
+    {"_errors", "digest", "_reads"}
     | {f"fingerprint.{m}" for m in ("_common", "_origin", "_components")}
     | {f"fingerprint.{m}" for m in ("_library", "_ambient", "_source")}
     | {f"fingerprint.{m}" for m in ("_analysis", "_values")}
@@ -42,7 +42,31 @@ _WALK_PARTS = (
 ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_errors": frozenset(),
     "_manifest": frozenset({"_errors"}),
-    "_digest": frozenset({"_errors"}),
+    # The digest package, bottom layer first: the encoder, then the type
+    # families that plug into it (one module per library fast path), then the
+    # dispatch that wires them, then argument binding.
+    "digest._encoder": frozenset({"_errors"}),
+    "digest._stdlib": frozenset({"digest._encoder"}),
+    "digest._objects": frozenset({"digest._encoder"}),
+    "digest._numpy": frozenset({"digest._encoder"}),
+    "digest._arrow": frozenset({"digest._encoder"}),
+    "digest._pandas": frozenset({"digest._encoder", "digest._numpy", "digest._arrow"}),
+    "digest._polars": frozenset({"digest._encoder", "digest._numpy", "digest._arrow"}),
+    "digest._scipy": frozenset({"digest._encoder", "digest._numpy"}),
+    "digest._torch": frozenset({"digest._encoder"}),
+    "digest._pydantic": frozenset({"digest._encoder"}),
+    "digest._libraries": frozenset(
+        {"digest._encoder"}
+        | {f"digest.{m}" for m in ("_numpy", "_arrow", "_pandas", "_polars")}
+        | {f"digest.{m}" for m in ("_scipy", "_torch", "_pydantic")}
+    ),
+    "digest._dispatch": frozenset(
+        {"digest._encoder", "digest._stdlib", "digest._objects", "digest._libraries"}
+    ),
+    "digest._arguments": frozenset({"digest._encoder"}),
+    "digest": frozenset(
+        {"digest._encoder", "digest._objects", "digest._dispatch", "digest._arguments"}
+    ),
     "_serializers": frozenset({"_errors"}),
     # The formats package, bottom layer first: one module per serializer family,
     # the resolver above them, none reaching storage or the decorator.
@@ -76,10 +100,10 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         {"fingerprint._common", "fingerprint._origin"}
     ),
     "fingerprint._library": frozenset(
-        {"_digest", "fingerprint._common", "fingerprint._origin"}
+        {"digest", "fingerprint._common", "fingerprint._origin"}
     ),
     "fingerprint._ambient": frozenset({"_errors", "fingerprint._common"}),
-    "fingerprint._source": frozenset({"_digest", "fingerprint._common"}),
+    "fingerprint._source": frozenset({"digest", "fingerprint._common"}),
     "fingerprint._analysis": frozenset(
         {"_reads", "fingerprint._common", "fingerprint._source"}
     ),

@@ -19,8 +19,8 @@ from checkpointing import (
     ConfigurationError,
     SerializationError,
 )
-from checkpointing._digest import digest_value
 from checkpointing._serializers import DEFAULT_PICKLE_PROTOCOL
+from checkpointing.digest import digest_value
 
 from .strategies import values
 

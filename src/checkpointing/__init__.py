@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._decorator import Checkpointed, checkpoint
-    from ._digest import register_digest
     from ._errors import (
         AmbientStateWarning,
         ArgumentDigestError,
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
     from ._serializers import BytesSerializer, CloudpickleSerializer, Serializer
     from ._settings import defaults
     from ._store import MISSING, Store
+    from .digest import register_digest
 
     __version__: str
 
@@ -117,7 +117,7 @@ _SOURCES: dict[str, str] = {
     "UntrustedDirectoryError": "_errors",
     "checkpoint": "_decorator",
     "defaults": "_settings",
-    "register_digest": "_digest",
+    "register_digest": "digest",
     "scan": "_scan",
 }
 

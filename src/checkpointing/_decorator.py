@@ -50,7 +50,6 @@ from ._codec import (
     check_mmap_mode,
     make_codec,
 )
-from ._digest import digest_arguments, short_repr
 from ._errors import (
     AmbientStateWarning,
     CacheReadWarning,
@@ -100,6 +99,7 @@ from ._settings import (
     resolve_trust_directory,
 )
 from ._store import MISSING, Store, is_hex_key
+from .digest import digest_arguments, short_repr
 
 __all__ = ["Checkpointed", "checkpoint"]
 

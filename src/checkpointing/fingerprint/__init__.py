@@ -13,7 +13,7 @@ computes:
   decorators (and ``__wrapped__`` chains), closures, callees' default values,
   and the classes it touches (bases, methods, class attributes);
 * the *values* of the globals those functions read (digested by
-  :mod:`checkpointing._digest` on every call);
+  :mod:`checkpointing.digest` on every call);
 * installed packages by distribution name + version, and the Python version
   for the standard library. Neither is walked. An *object* a library module
   exposes by name (``scipy.stats.t``, ``np.sum``, a registry) is identified

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import BuiltinFunctionType, MethodType, ModuleType
 from typing import Any, Final
 
-from checkpointing._digest import install_library_namer
+from checkpointing.digest import install_library_namer
 
 from ._common import _DATA_TYPES, _MISSING, _attr, _python_version, _text_attr
 from ._origin import _module_origin, _Origin
@@ -235,12 +235,13 @@ def _index_namespace(
 
 def _library_namer(obj: object) -> tuple[str, str] | None:
     """
-    The hook ``_digest`` encodes package-owned objects with (see ``_library_name``).
+    The hook :mod:`checkpointing.digest` encodes package-owned objects with
+    (see ``_library_name``).
 
     Packages only: standard-library objects keep their pickle-like digest there
     (``datetime.timezone.utc`` digests the same whether or not this module is
-    loaded); ``_digest`` names the one stdlib object with per-process state,
-    the ``random`` module's generator, itself.
+    loaded); :mod:`checkpointing.digest` names the one stdlib object with
+    per-process state, the ``random`` module's generator, itself.
     """
     named = _library_name(obj)
     if named is None or named.origin.kind != "package":

@@ -16,7 +16,7 @@ from typing import Final
 
 import xxhash
 
-from checkpointing._digest import digest_value
+from checkpointing.digest import digest_value
 
 from ._common import _text_digest
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 
-from checkpointing._digest import short_repr
+from checkpointing.digest import short_repr
 
 from ._common import _MISSING, _attr, _text_attr, _text_digest, function_name
 from ._components import Component

@@ -16,7 +16,7 @@ import functools
 import sys
 from types import CodeType, FunctionType
 
-from checkpointing._digest import short_repr
+from checkpointing.digest import short_repr
 
 from ._ambient import _numpy_generator
 from ._analysis import _function_info, _FunctionInfo

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType, ModuleType
 from typing import TYPE_CHECKING, Any
 
-from checkpointing._digest import digest_value
 from checkpointing._errors import ArgumentDigestError
+from checkpointing.digest import digest_value
 
 from ._ambient import _generators
 from ._analysis import _FunctionInfo, _Import

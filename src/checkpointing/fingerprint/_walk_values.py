@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from types import FunctionType, MethodType
 
-from checkpointing._digest import short_repr
+from checkpointing.digest import short_repr
 
 from ._common import (
     _DATA_SCALARS,

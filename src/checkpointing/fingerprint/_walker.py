@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from types import FunctionType, ModuleType
 from typing import Any
 
-from checkpointing._digest import short_repr
 from checkpointing._errors import CheckpointingWarning
+from checkpointing.digest import short_repr
 
 from ._analysis import _function_info
 from ._common import _text_digest, _warn_once
