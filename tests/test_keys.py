@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from checkpointing import CheckpointingWarning, ConfigurationError, checkpoint
-from checkpointing._decorator import check_entry_name
+from checkpointing._entry_names import check_entry_name
 
 
 class CallLog(list):

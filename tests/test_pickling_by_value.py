@@ -53,3 +53,24 @@ def test_main_function_pickles_by_value_with_plain_pickle(tmp_path):
     # keyed alike although the function travelled by value.
     assert "RESULT 120 True" in lines
     assert parse_computes(done.stdout) == ["4", "3", "2", "1", "5"]
+
+
+def test_names_in_older_pickles_still_load():
+    """Pickles made before _pickling existed name these in _decorator (issue 13)."""
+    import pickle
+
+    import checkpointing._decorator as decorator
+    import checkpointing._pickling as pickling
+
+    assert pickling.being_rebuilt is decorator._being_rebuilt
+    assert pickling.import_checkpointed is decorator._import_checkpointed
+    for name in ("_import_checkpointed", "_being_rebuilt"):
+        # Protocol 0 names a global as text: rewrite it to the old path.
+        new = pickle.dumps(getattr(decorator, name), protocol=0)
+        assert b"checkpointing._pickling" in new
+        old = new.replace(b"checkpointing._pickling", b"checkpointing._decorator")
+        old = old.replace(name[1:].encode(), name.encode())
+        assert getattr(decorator, name) is pickle.loads(old)
+    assert b"checkpointing._decorator\n_rebuild_by_value" in pickle.dumps(
+        decorator._rebuild_by_value, protocol=0
+    )

@@ -145,7 +145,29 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_codec": frozenset({"_errors", "_serializers", "_store"}),
     "_scan": frozenset({"_settings", "_store"}),
     "_lazy": frozenset({"_errors", "_store", "_codec", "_manifest"}),
-    "_decorator": None,
+    # The decorator, bottom layer first: options, key building, the call flow,
+    # pickling, then the thin public front.
+    "_entry_names": frozenset({"_errors", "_store"}),
+    "_options": frozenset(
+        {"_errors", "_settings", "_codec", "_serializers", "_entry_names"}
+    ),
+    "_plan": frozenset(
+        {"_codec", "digest", "_entry_names", "_errors", "_fingerprint"}
+        | {"_manifest", "_options", "_serializers", "_settings", "formats"}
+    ),
+    "_store_choice": frozenset(
+        {"_locks", "_options", "_plan", "_settings", "_store", "_tiers"}
+    ),
+    "_flow": frozenset(
+        {"_errors", "_explain", "_fingerprint", "_lazy", "_locks", "_manifest"}
+        | {"_options", "_plan", "_settings", "_store", "_store_choice"}
+    ),
+    "_pickling": frozenset({"_fingerprint"}),
+    "_decorator": frozenset(
+        {"_codec", "digest", "_errors", "_explain", "_flow", "_lazy"}
+        | {"_options", "_pickling", "_settings"}
+    ),
+    "_checkpoint": frozenset({"_decorator", "_options", "_settings"}),
     # The cli package, bottom layer first: argparse vocabulary, output,
     # selection, wording of reasons, one module per command, the parser, main.
     # It reads the cache from disk alone: never _decorator or fingerprint.

@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from checkpointing import StoreWriteWarning, checkpoint
-from checkpointing._decorator import _function_id as library_function_id
+from checkpointing._plan import function_id as library_function_id
 from checkpointing.pytest_plugin import CheckpointEvent, _function_id
 
 
@@ -373,14 +373,14 @@ class TestLogEvent:
 
     def test_no_work_when_debug_is_off(self, monkeypatch, caplog):
         """Without a DEBUG listener no event is built, on any path."""
-        import checkpointing._decorator as decorator
+        import checkpointing._flow as flow
 
         caplog.set_level(logging.WARNING, logger="checkpointing")
 
         def forbidden(*args, **kwargs):
             raise AssertionError("an event was built")
 
-        monkeypatch.setattr(decorator, "_log_event", forbidden)
+        monkeypatch.setattr(flow, "_log_event", forbidden)
         assert not logging.getLogger("checkpointing").isEnabledFor(logging.DEBUG)
         triple(7)
         triple(7)

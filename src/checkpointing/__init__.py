@@ -21,7 +21,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._decorator import Checkpointed, checkpoint
+    from ._checkpoint import checkpoint
+    from ._decorator import Checkpointed
     from ._errors import (
         AmbientStateWarning,
         ArgumentDigestError,
@@ -115,7 +116,7 @@ _SOURCES: dict[str, str] = {
     "StoreError": "_errors",
     "StoreWriteWarning": "_errors",
     "UntrustedDirectoryError": "_errors",
-    "checkpoint": "_decorator",
+    "checkpoint": "_checkpoint",
     "defaults": "_settings",
     "register_digest": "digest",
     "scan": "_scan",

@@ -1,0 +1,105 @@
+"""
+Which store a call uses, and the lock of a key in it: :class:`StoreChoice`.
+
+The directory (or tiers), the HMAC key and the trust setting are resolved at
+each call (a fixture that sets ``CHECKPOINTING_DIR`` isolates functions
+decorated at import time), and the store is memoized on the raw settings that
+choose it, so the hit path pays a few dict lookups.
+
+One reason to change: how a call finds its store and its lock (the seam where
+stores and locks plug in). Imports ``_locks``, ``_options``, ``_plan`` (a
+type), ``_settings`` and ``_store`` (``_tiers`` lazily, for tiers).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from ._locks import KeyLock
+from ._options import CheckpointOptions
+from ._plan import KeyPlan
+from ._settings import (
+    RAW_ENVIRON,
+    defaults,
+    resolve_directory,
+    resolve_hmac_key,
+    resolve_lock_timeout,
+    resolve_trust_directory,
+)
+from ._store import Store
+
+__all__ = ["StoreChoice"]
+
+
+class StoreChoice:
+    """The store and key locks of one checkpointed function (a base of ``CallFlow``)."""
+
+    def __init__(self, options: CheckpointOptions) -> None:
+        # One path, or a tuple of tiers (normalized by CheckpointOptions).
+        self._directory: Any = options.directory
+        self._fsync = options.fsync
+        self._lock_timeout = options.lock_timeout
+        self._trust_directory = options.trust_directory
+        self._hmac_key = options.hmac_key
+        self._write_back = options.write_back
+        self._stores: dict[tuple[Any, bytes | None, bool], Store] = {}
+        self._stores_by_setting: dict[tuple[Any, ...], Store] = {}
+
+    def _store(self) -> Store:
+        """The store a call uses now (memoized on the settings that choose it)."""
+        if RAW_ENVIRON is None:
+            return self._resolve_store()
+        # The hit path: the raw values of the variables and the default that
+        # decide the store, read without decoding (~0.2 µs instead of ~0.7 µs).
+        memo = (
+            RAW_ENVIRON.get(b"CHECKPOINTING_DIR"),
+            RAW_ENVIRON.get(b"CHECKPOINTING_HMAC_KEY"),
+            RAW_ENVIRON.get(b"CHECKPOINTING_TRUST_DIRECTORY"),
+            defaults.get("cache.filesystem.directory"),
+        )
+        store = self._stores_by_setting.get(memo)
+        if store is None:
+            store = self._resolve_store()
+            if len(self._stores_by_setting) > 64:
+                self._stores_by_setting.clear()
+            self._stores_by_setting[memo] = store
+        return store
+
+    def _resolve_store(self) -> Store:
+        directory = self._directory
+        resolved: Any = (
+            resolve_directory(directory)
+            if not isinstance(directory, tuple)
+            else directory
+        )
+        hmac_key = resolve_hmac_key(self._hmac_key)
+        trust = resolve_trust_directory(explicit=self._trust_directory)
+        memo_key = (resolved, hmac_key, trust)
+        store = self._stores.get(memo_key)
+        if store is None:
+            if isinstance(resolved, tuple):
+                from ._tiers import TieredStore
+
+                tiers = [
+                    Store(
+                        path,
+                        fsync=self._fsync,
+                        trust_directory=trust,
+                        hmac_key=hmac_key,
+                    )
+                    for path in resolved
+                ]
+                store = cast(Store, TieredStore(tiers, write_back=self._write_back))
+            else:
+                store = Store(
+                    resolved,
+                    fsync=self._fsync,
+                    trust_directory=trust,
+                    hmac_key=hmac_key,
+                )
+            self._stores[memo_key] = store
+        return store
+
+    def _key_lock(self, store: Store, plan: KeyPlan) -> KeyLock:
+        timeout = resolve_lock_timeout(self._lock_timeout)
+        return KeyLock(str(store.root), plan.function_id, plan.name, timeout)
