@@ -1,4 +1,4 @@
-"""Tests for checkpointing._catalog."""
+"""Tests for checkpointing.store._catalog."""
 
 # STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
 # ruff: noqa: SIM300
@@ -15,8 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checkpointing import Store, _catalog
-from checkpointing._catalog import CATALOG_NAME, CatalogEntry, Unreadable
+import checkpointing.store._local as local_module
+from checkpointing import Store
+from checkpointing.store import LocalFileSystem, _catalog
+from checkpointing.store._catalog import CATALOG_NAME, CatalogEntry, Unreadable
 
 from .strategies import make_manifest
 
@@ -38,6 +40,11 @@ def _save(store, number, **overrides):
     manifest = make_manifest(**fields)
     store.save(manifest, b"value", {})
     return manifest
+
+
+def _read(store, fid=FID, **options):
+    """The catalog of *fid*, read as the store reads it."""
+    return _catalog.read_function(store.filesystem, str(store.root), fid, **options)
 
 
 def _catalog_file(store, fid=FID):
@@ -68,7 +75,7 @@ class TestRecord:
         """A recorded entry reads back with every field."""
         manifest = _save(store, 1, value_size_bytes=5, compute_seconds=0.5)
         size = store.manifest_path(FID, manifest.key).stat().st_size
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         expected = CatalogEntry(
             manifest.key, 1700000001.0, 5, size, "a" * 32, "f" * 32, 0.5, "first call"
         )
@@ -80,7 +87,7 @@ class TestRecord:
     def test_cause_is_one_clean_field(self, store):
         """Tabs and newlines in a cause cannot break the line format."""
         _save(store, 1, reason={"cause": "weird\tcause\nhere " + "x" * 500})
-        (entry,) = _catalog.read_function(store.root, FID).entries.values()
+        (entry,) = _read(store).entries.values()
         assert entry.cause.startswith("weird cause here x")
         assert 160 == len(entry.cause)
         assert 1 == len(_lines(store))
@@ -88,14 +95,14 @@ class TestRecord:
     def test_unwritable_numbers_are_zero(self, store):
         """nan or negative numbers are written as 0.0, so the line stays readable."""
         _save(store, 1, compute_seconds=math.nan, created_at=-5.0)
-        (entry,) = _catalog.read_function(store.root, FID).entries.values()
+        (entry,) = _read(store).entries.values()
         assert (0.0, 0.0) == (entry.created_at, entry.compute_seconds)
         assert 1 == len(_lines(store))  # no repair line: the first was read
 
     def test_write_failure_does_not_fail_save(self, store, monkeypatch):
         """A catalog that cannot be appended to never fails Store.save."""
 
-        def refuse(path, text):
+        def refuse(fs, path, text):
             raise PermissionError(13, "read-only")
 
         monkeypatch.setattr(_catalog, "_append", refuse)
@@ -126,7 +133,7 @@ class TestListingCheck:
         """Without a catalog, every manifest is indexed and the lines appended."""
         keys = {_save(store, n).key for n in range(3)}
         _catalog_file(store).unlink()
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert keys == set(catalog.entries)
         assert 3 == catalog.computations
         assert 3 == len(_lines(store))
@@ -136,23 +143,23 @@ class TestListingCheck:
         """After a repair, the next read needs no manifest."""
         _save(store, 1)
         _catalog_file(store).unlink()
-        _catalog.read_function(store.root, FID)
+        _read(store)
 
-        def fail(directory, key):
+        def fail(fs, directory, key):
             raise AssertionError("manifest read again")
 
         monkeypatch.setattr(_catalog, "_index_manifest", fail)
-        assert 1 == len(_catalog.read_function(store.root, FID).entries)
+        assert 1 == len(_read(store).entries)
 
     def test_manifest_without_line_is_indexed(self, store, monkeypatch):
         """An entry whose append was lost (a crash, an older writer) is found."""
         first = _save(store, 1)
         monkeypatch.setattr(_catalog, "record_entry", lambda *args: None)
         with monkeypatch.context() as patch:
-            patch.setattr(_catalog, "_append", lambda path, text: None)
+            patch.setattr(_catalog, "_append", lambda fs, path, text: None)
             second = _save(store, 2)
         assert 1 == len(_lines(store))
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert {first.key, second.key} == set(catalog.entries)
         assert 2 == len(_lines(store))
 
@@ -162,13 +169,13 @@ class TestListingCheck:
         second = _save(store, 2)
         store.delete(FID, first.key)
         store.quarantine(FID, second.key)
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert {} == dict(catalog.entries)
         assert 2 == catalog.computations
 
     def test_missing_directory(self, store):
         """A function directory that does not exist has no entries."""
-        catalog = _catalog.read_function(store.root, "nothing.here")
+        catalog = _read(store, "nothing.here")
         assert ({}, {}, 0) == (
             dict(catalog.entries),
             dict(catalog.unreadable),
@@ -181,18 +188,18 @@ class TestListingCheck:
         _save(store, 1)
         _catalog_file(store).unlink()
 
-        def refuse(path, text):
+        def refuse(fs, path, text):
             raise PermissionError(13, "read-only")
 
         monkeypatch.setattr(_catalog, "_append", refuse)
-        assert 1 == len(_catalog.read_function(store.root, FID).entries)
+        assert 1 == len(_read(store).entries)
         assert not _catalog_file(store).exists()
 
     def test_no_repair(self, store):
         """repair=False reads without writing."""
         _save(store, 1)
         _catalog_file(store).unlink()
-        assert 1 == len(_catalog.read_function(store.root, FID, repair=False).entries)
+        assert 1 == len(_read(store, repair=False).entries)
         assert not _catalog_file(store).exists()
 
 
@@ -204,7 +211,7 @@ class TestDamage:
         path = _catalog_file(store)
         data = path.read_bytes()
         path.write_bytes(data[: len(data) - 20])
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert {first.key, second.key} == set(catalog.entries)
         assert "first call" == catalog.entries[second.key].cause
 
@@ -214,7 +221,7 @@ class TestDamage:
         path = _catalog_file(store)
         path.write_bytes(path.read_bytes()[:30])  # crash in the middle of line 1
         third = _save(store, 3)  # appended right after the fragment
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert {_key(1), third.key} == set(catalog.entries)
 
     @pytest.mark.parametrize(
@@ -238,14 +245,14 @@ class TestDamage:
         manifest = _save(store, 1)
         with _catalog_file(store).open("ab") as file:
             file.write(garbage)
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert [manifest.key] == list(catalog.entries)
 
     def test_last_line_of_a_key_wins(self, store):
         """A rerun that rewrote an entry is described by its newer line."""
         _save(store, 1)
         _save(store, 1, created_at=1_800_000_000.0, reason={"cause": "forced rerun"})
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert "forced rerun" == catalog.entries[_key(1)].cause
         assert 2 == catalog.computations
 
@@ -255,8 +262,8 @@ class TestDamage:
         line = _lines(store)[0]
         with _catalog_file(store).open("a") as file:
             file.write("=" + line[1:] + "\n")
-        assert 1 == _catalog.read_function(store.root, FID).computations
-        assert manifest.key in _catalog.read_function(store.root, FID).entries
+        assert 1 == _read(store).computations
+        assert manifest.key in _read(store).entries
 
 
 class TestUnreadable:
@@ -269,27 +276,27 @@ class TestUnreadable:
     def test_older_format(self, store):
         """A manifest of an older format version is reported as such, once."""
         self._write_manifest(store, 1, json.dumps({"format_version": 0}).encode())
-        (record,) = _catalog.read_function(store.root, FID).unreadable.values()
+        (record,) = _read(store).unreadable.values()
         assert (_key(1), 0) == (record.key, record.format_version)
         assert record.older_format
         assert not record.newer_format
         assert "written by manifest format 0" in record.message
         assert record.modified_at > 0
         assert [line[0] for line in _lines(store)] == ["!"]
-        again = _catalog.read_function(store.root, FID).unreadable
+        again = _read(store).unreadable
         assert [_key(1)] == list(again)
 
     def test_newer_format(self, store):
         """A manifest of a newer format version is reported as such."""
         self._write_manifest(store, 1, json.dumps({"format_version": 99}).encode())
-        (record,) = _catalog.read_function(store.root, FID).unreadable.values()
+        (record,) = _read(store).unreadable.values()
         assert record.newer_format
         assert not record.older_format
 
     def test_damaged(self, store):
         """A manifest that is not JSON has no format version."""
         self._write_manifest(store, 1, b"{broken")
-        (record,) = _catalog.read_function(store.root, FID).unreadable.values()
+        (record,) = _read(store).unreadable.values()
         assert record.format_version is None
         assert record.message.startswith("unreadable manifest")
         assert not record.older_format
@@ -297,15 +304,15 @@ class TestUnreadable:
     def test_non_integer_version(self, store):
         """A format version that is not an integer counts as damage."""
         self._write_manifest(store, 1, json.dumps({"format_version": True}).encode())
-        (record,) = _catalog.read_function(store.root, FID).unreadable.values()
+        (record,) = _read(store).unreadable.values()
         assert record.format_version is None
 
     def test_rewrite_makes_it_readable(self, store):
         """An entry saved again after it was found unreadable reads normally."""
         self._write_manifest(store, 1, b"{broken")
-        _catalog.read_function(store.root, FID)
+        _read(store)
         _save(store, 1)
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert ([_key(1)], {}) == (list(catalog.entries), dict(catalog.unreadable))
 
     def test_damage_after_a_good_line(self, store):
@@ -314,7 +321,7 @@ class TestUnreadable:
         record = Unreadable(manifest.key, 1.0, 7, 0, "written by manifest format 0")
         with _catalog_file(store).open("a") as file:
             file.write(_catalog._unreadable_line(record))
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert ({}, [manifest.key]) == (dict(catalog.entries), list(catalog.unreadable))
         assert 7 == catalog.size_bytes
 
@@ -323,11 +330,11 @@ class TestUnreadable:
         _save(store, 1)
         _catalog_file(store).unlink()
 
-        def refuse(path, mode="r"):
+        def refuse(self, path):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(_catalog, "open", refuse, raising=False)
-        (record,) = _catalog.read_function(store.root, FID).unreadable.values()
+        monkeypatch.setattr(LocalFileSystem, "read_bytes", refuse)
+        (record,) = _read(store).unreadable.values()
         assert "cannot read: Permission denied" == record.message
         monkeypatch.undo()
         assert not _catalog_file(store).exists()
@@ -337,8 +344,10 @@ class TestUnreadable:
         _save(store, 1)
         _catalog_file(store).unlink()
         real = _catalog._manifest_keys
-        monkeypatch.setattr(_catalog, "_manifest_keys", lambda d: real(d) | {_key(9)})
-        assert [_key(1)] == list(_catalog.read_function(store.root, FID).entries)
+        monkeypatch.setattr(
+            _catalog, "_manifest_keys", lambda fs, d: real(fs, d) | {_key(9)}
+        )
+        assert [_key(1)] == list(_read(store).entries)
 
 
 class TestCompaction:
@@ -349,12 +358,12 @@ class TestCompaction:
             _save(store, number)
         for number in range(5):
             store.delete(FID, _key(number))
-        before = _catalog.read_function(store.root, FID)
+        before = _read(store)
         assert 6 == before.computations
         assert ["C\t5", "=\t" + _key(5)] == [
             "\t".join(line.split("\t")[:2]) for line in _lines(store)
         ]
-        after = _catalog.read_function(store.root, FID)
+        after = _read(store)
         assert (6, [_key(5)]) == (after.computations, list(after.entries))
 
     def test_compaction_keeps_unreadable(self, store, monkeypatch):
@@ -366,15 +375,17 @@ class TestCompaction:
         for number in range(2, 6):
             _save(store, number)
             store.delete(FID, _key(number))
-        _catalog.read_function(store.root, FID)
+        _read(store)
         assert "!" in [line[0] for line in _lines(store)]
 
     def test_grown_file_is_not_replaced(self, store):
         """A rewrite is abandoned if another process appended meanwhile."""
         _save(store, 1)
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         before = _catalog_file(store).read_bytes()
-        _catalog._rewrite(str(_catalog_file(store)), catalog, expected_size=1)
+        _catalog._rewrite(
+            store.filesystem, str(_catalog_file(store)), catalog, expected_size=1
+        )
         assert before == _catalog_file(store).read_bytes()
         assert [CATALOG_NAME] == [
             p.name for p in (store.root / FID).iterdir() if p.name.startswith(".")
@@ -384,27 +395,34 @@ class TestCompaction:
         """A file that does not exist yet has size 0 for the growth check."""
         (store.root / FID).mkdir(parents=True)
         catalog = _catalog.FunctionCatalog(FID, {}, {}, 3)
-        _catalog._rewrite(str(_catalog_file(store)), catalog, expected_size=0)
+        _catalog._rewrite(
+            store.filesystem, str(_catalog_file(store)), catalog, expected_size=0
+        )
         assert ["C\t3"] == _lines(store)
 
     def test_rewrite_in_missing_directory(self, store):
         """A rewrite that cannot create its temporary file gives up quietly."""
         catalog = _catalog.FunctionCatalog(FID, {}, {}, 0)
         _catalog._rewrite(
-            str(store.root / "gone" / CATALOG_NAME), catalog, expected_size=None
+            store.filesystem,
+            str(store.root / "gone" / CATALOG_NAME),
+            catalog,
+            expected_size=None,
         )
         assert not (store.root / "gone").exists()
 
     def test_rewrite_failure_leaves_no_temporary_file(self, store, monkeypatch):
         """A failed rename removes the temporary file."""
         _save(store, 1)
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
 
         def refuse(source, target):
             raise PermissionError(13, "busy")
 
-        monkeypatch.setattr(_catalog.os, "replace", refuse)
-        _catalog._rewrite(str(_catalog_file(store)), catalog, expected_size=None)
+        monkeypatch.setattr(local_module, "_replace", refuse)
+        _catalog._rewrite(
+            store.filesystem, str(_catalog_file(store)), catalog, expected_size=None
+        )
         assert [] == list((store.root / FID).glob("*.tmp"))
 
 
@@ -416,8 +434,10 @@ class TestRebuild:
         edited = make_manifest(
             key=manifest.key, created_at=5.0, reason={"cause": "rewritten"}
         )
-        _catalog.rebuild(store.root, FID, [(edited, 100), (other, 100)])
-        catalog = _catalog.read_function(store.root, FID, repair=False)
+        _catalog.rebuild(
+            store.filesystem, str(store.root), FID, [(edited, 100), (other, 100)]
+        )
+        catalog = _read(store, repair=False)
         assert "rewritten" == catalog.entries[manifest.key].cause
         assert 2 == catalog.computations  # the history of the two writes
 
@@ -425,7 +445,7 @@ class TestRebuild:
         """rebuild() writes the unreadable manifests it was given."""
         record = Unreadable(_key(3), 2.0, 9, 0, "old")
         (store.root / FID).mkdir(parents=True)
-        _catalog.rebuild(store.root, FID, [], [record])
+        _catalog.rebuild(store.filesystem, str(store.root), FID, [], [record])
         assert [f"!\t{_key(3)}\t2.0\t9\t0\told"] == _lines(store)
 
 
@@ -434,7 +454,7 @@ class TestNewest:
         """newest() orders by creation time, newest first, and can be limited."""
         for number in (3, 1, 2):
             _save(store, number)
-        catalog = _catalog.read_function(store.root, FID)
+        catalog = _read(store)
         assert [_key(3), _key(2), _key(1)] == [e.key for e in catalog.newest()]
         assert [_key(3)] == [e.key for e in catalog.newest(1)]
 
@@ -461,7 +481,7 @@ def _append_many(args):
             function_id=FID,
             reason={"cause": "first call"},
         )
-        _catalog.record_entry(root, manifest, 1000)
+        _catalog.record_entry(LocalFileSystem(root), str(root), manifest, 1000)
     return count
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import checkpointing
-from checkpointing import ComponentRecord, CorruptEntryError, Store, _catalog, cli
+from checkpointing import ComponentRecord, CorruptEntryError, Store, cli
 from checkpointing._explain import explain
 from checkpointing.cli import (
     _arguments,
@@ -34,6 +34,7 @@ from checkpointing.cli import (
     _select,
     main,
 )
+from checkpointing.store import LocalFileSystem, _catalog
 
 from .strategies import make_manifest
 
@@ -428,7 +429,7 @@ class TestInspect:
         """A cache written before catalogs existed is indexed on the first inspect."""
         directory, name = cache
         for function_id in Store(directory).function_ids():
-            _catalog.forget(directory / function_id)
+            _catalog.forget(LocalFileSystem(directory), str(directory / function_id))
         code, out, _ = _run(capsys, "inspect", "--dir", str(directory))
         assert 0 == code
         assert re.search(rf"{name}\.area +3 ", out)
@@ -870,7 +871,7 @@ class TestPrune:
             then = now - days * 86400
             os.utime(store.entry_path(manifest.function_id, manifest.key), (then, then))
         for function_id in store.function_ids():
-            _catalog.forget(directory / function_id)
+            _catalog.forget(LocalFileSystem(directory), str(directory / function_id))
         return [m.key for m in manifests]
 
     def test_older_than(self, capsys, cache):
@@ -1478,7 +1479,8 @@ def test_console_script(cache, tmp_path):
 class TestHitCounts:
     def test_hits_are_counted_without_writes_then_flushed(self, capsys, tmp_path):
         """Hits stay in memory until flushed (at exit); then inspect shows them."""
-        from checkpointing import _store, checkpoint
+        from checkpointing import checkpoint
+        from checkpointing.store import _store
 
         @checkpoint(directory=tmp_path)
         def f(x):

@@ -15,7 +15,7 @@ from pathlib import Path
 import cloudpickle
 import pytest
 
-import checkpointing._store as store_module
+import checkpointing.store._local as store_module
 from checkpointing import (
     ArgumentDigestError,
     CacheReadWarning,

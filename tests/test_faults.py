@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from checkpointing import StoreWriteWarning, checkpoint
-from checkpointing import _store as store_module
+from checkpointing.store import _local as store_module
 
 
 class Counter:

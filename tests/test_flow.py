@@ -10,7 +10,6 @@ import asyncio
 import pytest
 
 from checkpointing import checkpoint
-from checkpointing._locks import KeyLock
 
 
 class CallLog(list):
@@ -23,7 +22,7 @@ class CallLog(list):
 def _lock_is_free(cp, *args) -> bool:
     """Whether another caller could take the key's lock of this call at once."""
     plan = cp._plan(args, {})
-    lock = KeyLock(str(cp._store().root), plan.function_id, plan.name, 0)
+    lock = cp._store().lock(plan.function_id, plan.name, 0)
     lock.acquire()
     try:
         return lock.acquired and not lock.contended

@@ -1,4 +1,4 @@
-"""Tests for checkpointing._locks and single-flight calls."""
+"""Tests for checkpointing.store._locks and single-flight calls."""
 
 # STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
 # ruff: noqa: SIM300
@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from checkpointing import ConfigurationError, LockTimeoutWarning, checkpoint
-from checkpointing._locks import KeyLock
+from checkpointing import ConfigurationError, LockTimeoutWarning, Store, checkpoint
 
 KEY = "0123456789abcdef" * 2
 
@@ -35,8 +34,8 @@ class Counter:
 class TestKeyLock:
     def test_exclusive_and_released(self, tmp_path):
         """A second holder of the same key waits; after release it gets the lock."""
-        first = KeyLock(str(tmp_path), "m.f", KEY, timeout=0)
-        second = KeyLock(str(tmp_path), "m.f", KEY, timeout=0)
+        first = Store(tmp_path).lock("m.f", KEY, timeout=0)
+        second = Store(tmp_path).lock("m.f", KEY, timeout=0)
         assert first.acquire()
         assert not second.acquire()
         assert second.contended
@@ -46,8 +45,8 @@ class TestKeyLock:
 
     def test_other_keys_do_not_wait(self, tmp_path):
         """Locks of different keys are independent."""
-        first = KeyLock(str(tmp_path), "m.f", KEY, timeout=0)
-        other = KeyLock(str(tmp_path), "m.f", "f" * 32, timeout=0)
+        first = Store(tmp_path).lock("m.f", KEY, timeout=0)
+        other = Store(tmp_path).lock("m.f", "f" * 32, timeout=0)
         assert first.acquire()
         assert other.acquire()
         assert not other.contended
@@ -58,7 +57,7 @@ class TestKeyLock:
         """Where no lock file can exist, the lock is simply not held (no exception)."""
         blocker = tmp_path / "file"
         blocker.write_text("x")
-        lock = KeyLock(str(blocker / "cache"), "m.f", KEY, timeout=0)
+        lock = Store(blocker / "cache").lock("m.f", KEY, timeout=0)
         assert not lock.acquire()
         lock.release()
 
@@ -94,7 +93,7 @@ class TestSingleFlight:
             counter.add()
             return x + 1
 
-        held = KeyLock(str(f.directory), f._function_id, f.key(1), timeout=0)
+        held = Store(f.directory).lock(f._function_id, f.key(1), timeout=0)
         assert held.acquire()
         try:
             with pytest.warns(LockTimeoutWarning, match="waited"):

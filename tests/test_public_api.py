@@ -90,7 +90,6 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     # Old path of the serializer classes, for pickles written before the split.
     "_formats": frozenset({"formats"}),
     "_settings": frozenset({"_errors"}),
-    "_locks": frozenset(),
     "_reads": frozenset(),
     # The fingerprint package, bottom layer first; each module imports only
     # layers below it, and none reaches storage (_store, _decorator, cli).
@@ -138,16 +137,47 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         | {f"fingerprint.{m}" for m in ("_analysis", "_values")}
         | {"fingerprint._walker", "fingerprint._memo"}
     ),
-    "_catalog": frozenset({"_errors", "_manifest"}),
-    "_store": frozenset({"_errors", "_manifest", "_catalog", "_locks", "_settings"}),
-    "_tiers": frozenset({"_errors", "_manifest", "_store"}),
+    # The store package, bottom layer first; each module imports only layers
+    # below it (plus _errors, _manifest, _settings), and none reaches the
+    # decorator, fingerprint, digest or CLI.
+    "store._layout": frozenset({"_errors"}),
+    "store._format": frozenset({"_errors", "_manifest", "store._layout"}),
+    "store._locks": frozenset(),
+    "store._filesystem": frozenset({"store._locks"}),
+    "store._local": frozenset(
+        {"_errors", "store._filesystem", "store._format", "store._locks"}
+    ),
+    "store._fsspec": frozenset({"store._filesystem", "store._locks"}),
+    "store._catalog": frozenset({"_errors", "_manifest", "store._filesystem"}),
+    "store._eviction": frozenset(
+        {"store._catalog", "store._filesystem", "store._layout", "store._protocol"}
+    ),
+    "store._protocol": frozenset({"_manifest", "store._catalog", "store._locks"}),
+    "store._store": frozenset(
+        {"_errors", "_manifest", "_settings"}
+        | {f"store.{m}" for m in ("_layout", "_format", "_locks", "_filesystem")}
+        | {f"store.{m}" for m in ("_local", "_catalog", "_protocol", "_eviction")}
+    ),
+    "store._tiers": frozenset(
+        {"_errors", "_manifest"}
+        | {f"store.{m}" for m in ("_catalog", "_locks", "_protocol", "_store")}
+    ),
+    # Lazy re-exports (types for mypy; names imported on first access).
+    "store": frozenset(
+        {f"store.{m}" for m in ("_filesystem", "_local", "_locks", "_protocol")}
+        | {"store._store", "store._tiers", "store._fsspec"}
+    ),
+    # Re-exports of the names pickles refer to by their old module path.
+    "_store": frozenset({"store._protocol", "store._store"}),
     "_explain": frozenset({"_errors", "_manifest"}),
-    "_codec": frozenset({"_errors", "_serializers", "_store"}),
-    "_scan": frozenset({"_settings", "_store"}),
-    "_lazy": frozenset({"_errors", "_store", "_codec", "_manifest"}),
+    "_codec": frozenset(
+        {"_errors", "_serializers", "store._format", "store._protocol"}
+    ),
+    "_scan": frozenset({"_settings", "store._store"}),
+    "_lazy": frozenset({"_errors", "_codec", "_manifest", "store._protocol"}),
     # The decorator, bottom layer first: options, key building, the call flow,
     # pickling, then the thin public front.
-    "_entry_names": frozenset({"_errors", "_store"}),
+    "_entry_names": frozenset({"_errors", "store._layout"}),
     "_options": frozenset(
         {"_errors", "_settings", "_codec", "_serializers", "_entry_names"}
     ),
@@ -156,11 +186,12 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         | {"_manifest", "_options", "_serializers", "_settings", "formats"}
     ),
     "_store_choice": frozenset(
-        {"_locks", "_options", "_plan", "_settings", "_store", "_tiers"}
+        {"_options", "_plan", "_settings"}
+        | {"store._locks", "store._protocol", "store._store", "store._tiers"}
     ),
     "_flow": frozenset(
-        {"_errors", "_explain", "_fingerprint", "_lazy", "_locks", "_manifest"}
-        | {"_options", "_plan", "_settings", "_store", "_store_choice"}
+        {"_errors", "_explain", "_fingerprint", "_lazy", "store._locks", "_manifest"}
+        | {"_options", "_plan", "_settings", "_store_choice", "store._protocol"}
     ),
     "_pickling": frozenset({"_fingerprint"}),
     "_decorator": frozenset(
@@ -173,14 +204,17 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     # It reads the cache from disk alone: never _decorator or fingerprint.
     "cli._arguments": frozenset(),
     "cli._render": frozenset({"_errors"}),
-    "cli._select": frozenset({"_errors", "_catalog", "_manifest", "_store"}),
+    "cli._select": frozenset(
+        {"_errors", "_manifest", "store", "store._catalog", "store._store"}
+    ),
     "cli._describe": frozenset(
-        {"_catalog", "_explain", "_manifest", "_store", "cli._render"}
+        {"store._catalog", "_explain", "_manifest", "store._store", "cli._render"}
     ),
     **{
         f"cli._cmd_{command}": frozenset(
-            {"_catalog", "_errors", "_manifest", "_store"}
-            | {"cli._arguments", "cli._render", "cli._select", "cli._describe"}
+            {"_errors", "_manifest", "cli._arguments", "cli._render", "cli._select"}
+            | {"cli._describe", "store", "store._catalog", "store._protocol"}
+            | {"store._store"}
         )
         for command in ("inspect", "graph", "list", "show", "clear", "prune", "verify")
     },

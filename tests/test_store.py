@@ -1,4 +1,4 @@
-"""Tests for checkpointing._store."""
+"""Tests for checkpointing.store (the local store)."""
 
 # STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
 # ruff: noqa: SIM300
@@ -9,12 +9,13 @@ import os
 import stat
 import struct
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import checkpointing._store as store_module
+import checkpointing.store._local as store_module
 from checkpointing import MISSING, CorruptEntryError, Store, StoreError, checkpoint
 
 from .strategies import make_manifest
@@ -380,8 +381,9 @@ class TestRemoving:
         """quarantine() moves entry and manifest into .quarantine."""
         store = Store(tmp_path)
         _save(store)
-        moved = store.quarantine(FID, KEY)
-        assert moved is not None
+        location = store.quarantine(FID, KEY)
+        assert location is not None
+        moved = Path(location)
         assert tmp_path / ".quarantine" == moved.parent
         assert moved.name.endswith(f"{KEY}.ckpt")
         assert 2 == len(list(moved.parent.iterdir()))
@@ -543,7 +545,7 @@ def _status(
 
 
 class _StatusOs:
-    """The ``os`` module as _store.py sees it, with stat() and fstat() rewritten."""
+    """The ``os`` module as store/_local.py sees it, with stat() and fstat() rewritten."""
 
     def __init__(self, rewrite) -> None:
         self._rewrite = rewrite
@@ -556,6 +558,14 @@ class _StatusOs:
 
     def fstat(self, fd):
         return self._rewrite(os.fstat(fd))
+
+
+def _patch_status(monkeypatch, rewrite) -> None:
+    """Make the local file system report every file's status through *rewrite*."""
+    fake = _StatusOs(rewrite)
+    monkeypatch.setattr(store_module, "os", fake)  # fstat() of reads
+    # The hit path's stat() is os.stat itself, held by the class.
+    monkeypatch.setattr(store_module.LocalFileSystem, "stat", staticmethod(fake.stat))
 
 
 @pytest.fixture
@@ -579,7 +589,7 @@ def one_second_timestamps(monkeypatch):
         mtime, ctime = rounded(real.st_mtime_ns), rounded(real.st_ctime_ns)
         return _status(real, mtime_ns=mtime, ctime_ns=ctime, ino=1)
 
-    monkeypatch.setattr(store_module, "os", _StatusOs(rewrite))
+    _patch_status(monkeypatch, rewrite)
 
 
 @pytest.fixture
@@ -595,7 +605,7 @@ def frozen_timestamps(monkeypatch):
     def rewrite(real: os.stat_result) -> os.stat_result:
         return _status(real, mtime_ns=old, ctime_ns=old, ino=1)
 
-    monkeypatch.setattr(store_module, "os", _StatusOs(rewrite))
+    _patch_status(monkeypatch, rewrite)
 
 
 @pytest.fixture
@@ -620,7 +630,7 @@ def _age(monkeypatch, seconds: float, *, ino: int | None = None) -> None:
         mtime, ctime = real.st_mtime_ns - shift, real.st_ctime_ns - shift
         return _status(real, mtime_ns=mtime, ctime_ns=ctime, ino=ino)
 
-    monkeypatch.setattr(store_module, "os", _StatusOs(rewrite))
+    _patch_status(monkeypatch, rewrite)
 
 
 class TestRecentPayloads:
@@ -648,11 +658,17 @@ class TestRecentPayloads:
     ):
         """max_age applies to bytes served from memory as to bytes read from disk."""
         store = Store(tmp_path)
-        _save(store, payload=b"value")
+        # The age is the manifest's creation time, not a file time.
+        _save(store, payload=b"value", created_at=time.time() - 100)
         _age(monkeypatch, 100)
         assert b"value" == store.load(FID, KEY)  # read, and kept in memory
+        assert 1 == len(file_reads)
+        # The first load with max_age reads the manifest, then the entry again
+        # (the manifest first: it is never newer than the entry read after it).
         assert b"value" == store.load(FID, KEY, max_age=500)
-        assert 1 == len(file_reads)  # the second load came from memory
+        assert 2 == len(file_reads)
+        assert b"value" == store.load(FID, KEY, max_age=500)
+        assert 2 == len(file_reads)  # from memory, the manifest's time with it
         assert store.load(FID, KEY, max_age=50) is MISSING
 
     def test_freshly_written_entry_is_read_each_time(self, tmp_path, file_reads):

@@ -2,8 +2,10 @@
 The store contract (tests/store_contract.py) run against each store implementation.
 
 Each class supplies the hooks of :class:`~tests.store_contract.StoreContract`
-for one implementation: the local :class:`~checkpointing.Store` and a
-:class:`~checkpointing._tiers.TieredStore` of two local stores. Tests of
+for one implementation: the local :class:`~checkpointing.Store`, a
+:class:`~checkpointing.store.TieredStore` of two local stores, a ``Store`` over
+fsspec's in-memory file system (``memory://``, the stand-in for object
+storage) and a tiered store of a local directory in front of ``memory://``. Tests of
 behaviour that differs by design (a tiered store serves a good copy past a
 damaged one, evicts from its fastest tier only) live here, in the class of the
 implementation they describe.
@@ -14,12 +16,13 @@ implementation they describe.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 
 from checkpointing import MISSING, Store
-from checkpointing._tiers import TieredStore
+from checkpointing.store import FsspecFileSystem, TieredStore
 
 from .store_contract import FID, KEY, OTHER_KEY, StoreContract
 
@@ -35,12 +38,48 @@ def _flip_middle_byte(path: Path, *, skip: int = 0) -> None:
 _ENTRY_HEADER = 40
 
 
+def _flip_middle_of(store: Store, path: str, *, skip: int = 0) -> None:
+    """Invert one byte of the file at *path* in *store*'s file system (any kind)."""
+    filesystem = store.filesystem
+    if isinstance(filesystem, FsspecFileSystem):
+        data = bytearray(filesystem.fs.cat_file(path))
+        data[skip + (len(data) - skip) // 2] ^= 0xFF
+        filesystem.fs.pipe_file(path, bytes(data))
+    else:
+        _flip_middle_byte(Path(path), skip=skip)
+
+
 def _corrupt_entry(store: Store, function_id: str, name: str) -> None:
-    _flip_middle_byte(store.entry_path(function_id, name), skip=_ENTRY_HEADER)
+    _flip_middle_of(store, store.location(function_id, name), skip=_ENTRY_HEADER)
 
 
 def _corrupt_output(store: Store, function_id: str, name: str, file_name: str) -> None:
-    _flip_middle_byte(store.files_path(function_id, name) / file_name)
+    _flip_middle_of(store, str(store.files_path(function_id, name) / file_name))
+
+
+#: Roots of ``memory://`` stores: fsspec's memory file system is one global
+#: tree, so every store gets its own root, removed after its test.
+_MEMORY_ROOTS = itertools.count()
+
+
+class _MemoryRoots:
+    """Hands out fresh ``memory://`` roots and removes them after each test."""
+
+    @pytest.fixture(autouse=True)
+    def _memory_cleanup(self):
+        fsspec = pytest.importorskip("fsspec")
+        self.memory = fsspec.filesystem("memory")
+        self.roots: list[str] = []
+        yield
+        for root in self.roots:
+            if self.memory.exists(root):
+                self.memory.rm(root, recursive=True)
+
+    def memory_store(self, *, hmac_key=None, root=None):
+        if root is None:
+            root = f"/contract-{next(_MEMORY_ROOTS)}"
+            self.roots.append(root)
+        return Store.over(FsspecFileSystem(self.memory, root), hmac_key=hmac_key)
 
 
 class TestLocalStoreContract(StoreContract):
@@ -100,24 +139,6 @@ class TestTieredStoreContract(StoreContract):
     def read_output(self, location):
         return Path(location).read_bytes()
 
-    # -- known deviations from the contract (strict: they fail loudly once fixed) ---
-    @pytest.mark.xfail(
-        strict=True,
-        reason="TieredStore.is_valid loads the entry but never checks its result "
-        "files (Store.is_valid does): damaged files in every tier still count as valid",
-    )
-    def test_is_valid_checks_result_files(self, tmp_path):
-        super().test_is_valid_checks_result_files(tmp_path)
-
-    @pytest.mark.xfail(
-        strict=True,
-        reason="recency is the fast tier's file access time: the write-back already "
-        "read the new entry, so on a relatime mount a later hit does not move it "
-        "(Store.load refreshes it at most once an hour)",
-    )
-    def test_recent_load_survives_size_eviction(self, tmp_path):
-        super().test_recent_load_survives_size_eviction(tmp_path)
-
     # -- by design: copies in several tiers ----------------------------------------
     def test_damaged_fast_copy_is_served_from_the_slow_tier(self, tmp_path):
         """A damaged copy in the fast tier is quarantined; the slow copy serves."""
@@ -170,3 +191,56 @@ class TestTieredStoreContract(StoreContract):
         store.tiers[0].delete(FID, OTHER_KEY)  # evicted locally, archived
         assert 2 == store.clear(FID)
         assert [] == store.function_ids()
+
+
+class TestMemoryStoreContract(_MemoryRoots, StoreContract):
+    """The contract for a store over fsspec's ``memory://`` (object-storage stand-in)."""
+
+    def make_store(self, tmp_path, *, hmac_key=None):
+        return self.memory_store(hmac_key=hmac_key)
+
+    def reopen(self, store, *, hmac_key=None):
+        return self.memory_store(hmac_key=hmac_key, root=store.filesystem.root)
+
+    def corrupt(self, store, function_id, name):
+        _corrupt_entry(store, function_id, name)
+
+    def corrupt_output(self, store, function_id, name, file_name):
+        _corrupt_output(store, function_id, name, file_name)
+
+    def read_output(self, location):
+        return self.memory.cat_file(location)
+
+
+class TestLocalOverMemoryContract(_MemoryRoots, StoreContract):
+    """The contract for a local directory in front of ``memory://`` (a remote's shape)."""
+
+    def make_store(self, tmp_path, *, hmac_key=None):
+        return TieredStore(
+            [
+                Store(tmp_path / "local", hmac_key=hmac_key),
+                self.memory_store(hmac_key=hmac_key),
+            ]
+        )
+
+    def reopen(self, store, *, hmac_key=None):
+        local, remote = store.tiers
+        return TieredStore(
+            [
+                Store(local.root, hmac_key=hmac_key),
+                self.memory_store(hmac_key=hmac_key, root=remote.filesystem.root),
+            ]
+        )
+
+    def corrupt(self, store, function_id, name):
+        for tier in store.tiers:
+            _corrupt_entry(tier, function_id, name)
+
+    def corrupt_output(self, store, function_id, name, file_name):
+        for tier in store.tiers:
+            _corrupt_output(tier, function_id, name, file_name)
+
+    def read_output(self, location):
+        if location.startswith("/contract-"):
+            return self.memory.cat_file(location)
+        return Path(location).read_bytes()

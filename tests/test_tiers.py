@@ -1,4 +1,4 @@
-"""Tests for checkpointing._tiers (tiered stores, neurotools' hierarchical_cacher)."""
+"""Tests for checkpointing.store._tiers (tiered stores, neurotools' hierarchical_cacher)."""
 
 # STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
 # ruff: noqa: SIM300
@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import textwrap
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import checkpointing._tiers as tiers_module
+import checkpointing.store._tiers as tiers_module
 from checkpointing import (
     MISSING,
     ConfigurationError,
@@ -26,7 +25,7 @@ from checkpointing import (
     UntrustedDirectoryError,
     checkpoint,
 )
-from checkpointing._tiers import TieredStore
+from checkpointing.store import TieredStore
 
 from .helpers import run_python
 from .strategies import make_manifest
@@ -137,23 +136,51 @@ class TestRead:
         assert [True, True, True] == [t.contains(FID, KEY) for t in tiers]
 
     def test_copy_keeps_the_write_time(self, tmp_path):
-        """The copy's mtime is the original's, so max_age counts from the first write."""
+        """The copy keeps the recorded write time, so max_age counts from the first write."""
         fast, slow = _stores(tmp_path)
-        path = _save(slow)
         written = time.time() - 100
-        os.utime(path, (written, written))
+        _save(slow, created_at=written)
         tiered = TieredStore([fast, slow])
         assert b"payload" == tiered.load(FID, KEY, max_age=1000)
-        copied = fast.entry_path(FID, KEY).stat().st_mtime
-        assert abs(copied - written) < 1
+        assert fast.contains(FID, KEY)
+        copied = fast.manifest(FID, KEY)
+        assert copied is not None
+        assert written == copied.created_at
         assert tiered.load(FID, KEY, max_age=50) is MISSING
+        assert fast.load(FID, KEY, max_age=50) is MISSING
 
     def test_expired_slow_entry_is_not_copied(self, tmp_path):
         """An entry older than max_age in the slow tier is a miss, not a copy."""
         fast, slow = _stores(tmp_path)
-        path = _save(slow)
-        os.utime(path, (time.time() - 100, time.time() - 100))
+        _save(slow, created_at=time.time() - 100)
         assert TieredStore([fast, slow]).load(FID, KEY, max_age=10) is MISSING
+        assert not fast.contains(FID, KEY)
+
+    def test_copy_needs_the_manifest_and_entry_of_one_key(self, tmp_path):
+        """A named entry whose manifest names another key (a rewrite) is not copied."""
+        fast, slow = _stores(tmp_path)
+        _save(slow, key=KEY, name="latest", payload=b"old")
+        newer = make_manifest(key=OTHER_KEY, function_id=FID, name="latest")
+        slow.manifest_path(FID, "latest").write_bytes(newer.to_json())
+        assert not slow.copy_entry(fast, FID, "latest")
+        assert not fast.contains(FID, "latest")
+
+    def test_result_file_changed_during_the_copy_is_not_copied(
+        self, tmp_path, monkeypatch
+    ):
+        """A result file replaced after verification stops the copy before its entry."""
+        fast, slow = _stores(tmp_path)
+        _save_with_file(slow, content=b"original")
+        real = slow.outputs
+
+        def outputs_then_replace(*args, **kwargs):
+            found = real(*args, **kwargs)
+            (slow.files_path(FID, KEY) / "value.txt").write_bytes(b"replaced")
+            return found
+
+        monkeypatch.setattr(slow, "outputs", outputs_then_replace)
+        with pytest.raises(StoreError, match="changed while it was copied"):
+            slow.copy_entry(fast, FID, KEY)
         assert not fast.contains(FID, KEY)
 
     def test_corrupt_fast_copy_does_not_hide_slow_copy(self, tmp_path):
@@ -442,8 +469,8 @@ class TestWriteBack:
                 import time
 
                 from checkpointing._manifest import Manifest
-                from checkpointing._store import Store
-                from checkpointing._tiers import TieredStore
+                from checkpointing import Store
+                from checkpointing.store import TieredStore
 
                 original = Store.copy_entry
 

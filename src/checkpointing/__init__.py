@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from ._scan import EntryRecord, scan
     from ._serializers import BytesSerializer, CloudpickleSerializer, Serializer
     from ._settings import defaults
-    from ._store import MISSING, Store
     from .digest import register_digest
+    from .store._protocol import MISSING
+    from .store._store import Store
 
     __version__: str
 
@@ -88,7 +89,7 @@ __all__ = [
 
 #: The private module defining each public name, imported on first access.
 _SOURCES: dict[str, str] = {
-    "MISSING": "_store",
+    "MISSING": "store._protocol",
     "AmbientStateWarning": "_errors",
     "ArgumentDigestError": "_errors",
     "ArgumentRecord": "_manifest",
@@ -112,7 +113,7 @@ _SOURCES: dict[str, str] = {
     "Manifest": "_manifest",
     "SerializationError": "_errors",
     "Serializer": "_serializers",
-    "Store": "_store",
+    "Store": "store._store",
     "StoreError": "_errors",
     "StoreWriteWarning": "_errors",
     "UntrustedDirectoryError": "_errors",

@@ -24,7 +24,8 @@ from typing import Any, BinaryIO, Final, final
 
 from ._errors import ConfigurationError, SerializationError
 from ._serializers import BytesSerializer, Serializer
-from ._store import FILE_TABLE_MAGIC, MISSING, Store, _Missing
+from .store._format import FILE_TABLE_MAGIC
+from .store._protocol import MISSING, EntryStore, _Missing
 
 __all__ = [
     "SINGLE_OUTPUT",
@@ -101,7 +102,7 @@ class InlineCodec:
 
     def read(
         self,
-        store: Store,
+        store: EntryStore,
         function_id: str,
         name: str,
         *,
@@ -127,7 +128,7 @@ class InlineCodec:
 
     def exists(
         self,
-        store: Store,
+        store: EntryStore,
         function_id: str,
         name: str,
         *,
@@ -138,7 +139,7 @@ class InlineCodec:
 
         The payload is not read: a lazy hit must not read a large result;
         ``LazyResult.load()`` verifies it in full. With an HMAC key the whole
-        entry is verified here (see :meth:`Store.load_mapped`).
+        entry is verified here (see :meth:`Store.load_mapped <checkpointing.Store.load_mapped>`).
 
         Raises:
             CorruptEntryError: If the header does not match the file.
@@ -217,7 +218,7 @@ class FilesCodec:
 
     def read(
         self,
-        store: Store,
+        store: EntryStore,
         function_id: str,
         name: str,
         *,
@@ -257,7 +258,7 @@ class FilesCodec:
 
     def exists(
         self,
-        store: Store,
+        store: EntryStore,
         function_id: str,
         name: str,
         *,

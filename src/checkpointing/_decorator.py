@@ -285,7 +285,7 @@ class Checkpointed(CallFlow, Generic[P, R]):
     @property
     def directory(self) -> Path:
         """The cache directory a call would use now (the fastest tier's, with tiers)."""
-        return Path(self._store().root)
+        return Path(self._store().location())
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:

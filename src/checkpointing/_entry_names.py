@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final, cast
 
 from ._errors import ConfigurationError
-from ._store import is_hex_key
+from .store._layout import is_hex_key
 
 __all__ = ["check_entry_name", "expand_template"]
 

@@ -16,8 +16,9 @@ and its value is returned. Exceptions raised by the decorated function itself
 always propagate unchanged.
 
 One reason to change: what happens around a call. Imports ``_errors``,
-``_explain``, ``_fingerprint``, ``_lazy``, ``_locks``, ``_manifest``,
-``_options``, ``_plan``, ``_settings``, ``_store`` and ``_store_choice``.
+``_explain``, ``_fingerprint``, ``_lazy``, ``_manifest``, ``_options``,
+``_plan``, ``_settings``, ``_store_choice`` and ``store._protocol``
+(``store._locks`` for types only).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import platform
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from ._errors import (
     AmbientStateWarning,
@@ -48,7 +49,6 @@ from ._errors import (
 from ._explain import FORCED, UNREADABLE, Explanation, explain
 from ._fingerprint import main_module_name
 from ._lazy import LazyResult
-from ._locks import KeyLock
 from ._manifest import Manifest
 from ._options import CheckpointOptions
 from ._plan import KeyPlan, KeyPlanner, component_records
@@ -58,8 +58,11 @@ from ._settings import (
     caching_disabled,
     resolve_on_error,
 )
-from ._store import MISSING, Store
 from ._store_choice import StoreChoice
+from .store._protocol import MISSING, EntryStore
+
+if TYPE_CHECKING:
+    from .store._locks import EntryLock  # a miss imports the lock module
 
 __all__ = ["CallFlow", "logger"]
 
@@ -203,7 +206,7 @@ class CallFlow(KeyPlanner, StoreChoice):
         force: bool,
         lazy: bool,
         mmap_mode: str | None,
-    ) -> tuple[KeyPlan | None, Store | None, Any, Explanation | None]:
+    ) -> tuple[KeyPlan | None, EntryStore | None, Any, Explanation | None]:
         """Return ``(plan, store, stored value or MISSING, reason)``; plan is None when uncached.
 
         With *lazy*, the stored "value" is a :class:`LazyResult` on the entry.
@@ -247,7 +250,7 @@ class CallFlow(KeyPlanner, StoreChoice):
     def _lookup(
         self,
         plan: KeyPlan,
-        store: Store,
+        store: EntryStore,
         lazy: bool,  # noqa: FBT001 - positional on the hit path
         mmap_mode: str | None,
         args: tuple[Any, ...],
@@ -278,14 +281,14 @@ class CallFlow(KeyPlanner, StoreChoice):
     def _miss(
         self,
         plan: KeyPlan | None,
-        store: Store | None,
+        store: EntryStore | None,
         reason: Explanation | None,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         force: bool,  # noqa: FBT001
         lazy: bool,  # noqa: FBT001
         mmap_mode: str | None,
-    ) -> Generator[KeyLock | None, Any, Any]:
+    ) -> Generator[EntryLock | None, Any, Any]:
         """
         The call after :meth:`_prepare` found no stored result; returns its value.
 
@@ -329,8 +332,8 @@ class CallFlow(KeyPlanner, StoreChoice):
             lock.release()
 
     def _read_failure(
-        self, plan: KeyPlan, store: Store, err: CheckpointingError
-    ) -> tuple[KeyPlan | None, Store | None, Any, Explanation | None]:
+        self, plan: KeyPlan, store: EntryStore, err: CheckpointingError
+    ) -> tuple[KeyPlan | None, EntryStore | None, Any, Explanation | None]:
         """The outcome of a stored result that could not be read (never raised)."""
         policy = resolve_on_error(self._on_error)
         if isinstance(err, UntrustedDirectoryError):
@@ -356,7 +359,7 @@ class CallFlow(KeyPlanner, StoreChoice):
     def _handle(
         self,
         plan: KeyPlan,
-        store: Store,
+        store: EntryStore,
         mmap_mode: str | None,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
@@ -385,7 +388,7 @@ class CallFlow(KeyPlanner, StoreChoice):
         return True
 
     def _unreadable(
-        self, plan: KeyPlan, store: Store, policy: OnError, err: Exception
+        self, plan: KeyPlan, store: EntryStore, policy: OnError, err: Exception
     ) -> Explanation:
         if policy != "ignore":
             warnings.warn(
@@ -398,7 +401,7 @@ class CallFlow(KeyPlanner, StoreChoice):
             store.quarantine(plan.function_id, plan.name)
         return Explanation("miss", UNREADABLE, (), plan.key, plan.key)
 
-    def _explain_miss(self, plan: KeyPlan, store: Store) -> Explanation:
+    def _explain_miss(self, plan: KeyPlan, store: EntryStore) -> Explanation:
         return explain(
             plan.key,
             plan.fingerprint.digest,
@@ -451,8 +454,8 @@ class CallFlow(KeyPlanner, StoreChoice):
     def _after_wait(
         self,
         plan: KeyPlan,
-        store: Store,
-        lock: KeyLock,
+        store: EntryStore,
+        lock: EntryLock,
         *,
         force: bool,
         lazy: bool,
@@ -493,7 +496,7 @@ class CallFlow(KeyPlanner, StoreChoice):
     def _save(
         self,
         plan: KeyPlan,
-        store: Store,
+        store: EntryStore,
         result: Any,
         elapsed: float,
         reason: Explanation | None,
@@ -562,7 +565,7 @@ class CallFlow(KeyPlanner, StoreChoice):
             _log_event("store", self._function_id, plan.key, f": {reason.summary()}")
         return True
 
-    def _warn_name_collision(self, plan: KeyPlan, store: Store) -> None:
+    def _warn_name_collision(self, plan: KeyPlan, store: EntryStore) -> None:
         """Warn when ``key=`` gives two argument sets of the same code one name."""
         try:
             previous = store.manifest(plan.function_id, plan.name)

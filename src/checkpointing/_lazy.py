@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, final
 
 from ._errors import CorruptEntryError, StoreError
-from ._store import MISSING, _Missing
+from .store._protocol import MISSING, _Missing
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ._codec import ResultCodec
     from ._manifest import Manifest
-    from ._store import Store
+    from .store._protocol import EntryStore
 
 __all__ = ["LazyResult"]
 
@@ -62,7 +62,7 @@ class LazyResult(Generic[R]):
 
     def __init__(
         self,
-        store: Store | None,
+        store: EntryStore | None,
         function_id: str,
         name: str,
         key: str,
@@ -90,6 +90,16 @@ class LazyResult(Generic[R]):
         return cls(None, "", "", "", None, value=value, unsaved=True)
 
     @property
+    def location(self) -> str:
+        """
+        Where the entry is: its file's path, or a URL for a remote store (it may be gone).
+
+        Raises:
+            StoreError: If the result was not stored (caching disabled).
+        """
+        return self._stored().location(self.function_id, self.name)
+
+    @property
     def path(self) -> Path:
         """
         The entry file (``<dir>/<function_id>/<name>.ckpt``; it may be gone).
@@ -97,12 +107,12 @@ class LazyResult(Generic[R]):
         Raises:
             StoreError: If the result was not stored (caching disabled).
         """
-        return self._stored().entry_path(self.function_id, self.name)
+        return Path(self.location)
 
     @property
     def directory(self) -> Path:
         """The cache directory holding the entry (see :attr:`path` for errors)."""
-        return Path(self._stored().root)
+        return Path(self._stored().location())
 
     @property
     def manifest(self) -> Manifest | None:
@@ -114,7 +124,7 @@ class LazyResult(Generic[R]):
         except (CorruptEntryError, StoreError):
             return None
 
-    def _stored(self) -> Store:
+    def _stored(self) -> EntryStore:
         if self._store is None:
             raise StoreError(
                 "<memory>", "this result was not stored (caching is disabled)"
@@ -167,7 +177,7 @@ class LazyResult(Generic[R]):
     def _fallback(self, what: str) -> Any:
         if self._recompute is None:
             raise StoreError(
-                str(self.path),
+                self.location,
                 f"the stored result of {self.function_id} {what}; call the "
                 "function again to recompute it",
             )
@@ -195,7 +205,7 @@ class LazyResult(Generic[R]):
 
 
 def _rebuild(
-    store: Store | None,
+    store: EntryStore | None,
     function_id: str,
     name: str,
     key: str,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ._settings import function_names, resolve_directory
-from ._store import Store
+from .store._store import Store
 
 if TYPE_CHECKING:
     import pandas
@@ -45,7 +45,9 @@ class EntryRecord:
         outputs: Output name to file name, for results stored as files.
         cause: Why it was computed, as ``inspect`` words it (``"first call"``,
             ``"code changed"``, ``"arguments changed"``, ``"forced rerun"``...).
-        path: The entry file (``.ckpt``).
+        path: The entry file (``.ckpt``): :attr:`location` as a path.
+        location: Where the entry is: its file's path (a URL for a remote
+            store).
     """
 
     function: str
@@ -60,6 +62,7 @@ class EntryRecord:
     outputs: Mapping[str, str]
     cause: str
     path: Path
+    location: str = ""
 
 
 @overload
@@ -116,6 +119,7 @@ def scan(
                 )
             ):
                 continue
+            location = store.location(function_id, manifest.entry_name)
             records.append(
                 EntryRecord(
                     function=full,
@@ -134,7 +138,8 @@ def scan(
                     serializer=manifest.serializer,
                     outputs=dict(manifest.outputs),
                     cause=str(manifest.reason.get("cause", "")),
-                    path=store.entry_path(function_id, manifest.entry_name),
+                    path=Path(location),
+                    location=location,
                 )
             )
     records.sort(key=lambda r: r.created_at)

@@ -7,15 +7,16 @@ decorated at import time), and the store is memoized on the raw settings that
 choose it, so the hit path pays a few dict lookups.
 
 One reason to change: how a call finds its store and its lock (the seam where
-stores and locks plug in). Imports ``_locks``, ``_options``, ``_plan`` (a
-type), ``_settings`` and ``_store`` (``_tiers`` lazily, for tiers).
+stores and locks plug in). Imports ``_options``, ``_plan`` (a type),
+``_settings`` and the store package: ``store._protocol`` (the
+:class:`EntryStore` every store implements), ``store._store`` (``store._tiers``
+lazily, for tiers; ``store._locks`` for types only).
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
-from ._locks import KeyLock
 from ._options import CheckpointOptions
 from ._plan import KeyPlan
 from ._settings import (
@@ -26,7 +27,11 @@ from ._settings import (
     resolve_lock_timeout,
     resolve_trust_directory,
 )
-from ._store import Store
+from .store._protocol import EntryStore
+from .store._store import Store
+
+if TYPE_CHECKING:
+    from .store._locks import EntryLock  # a miss imports the lock module
 
 __all__ = ["StoreChoice"]
 
@@ -42,10 +47,10 @@ class StoreChoice:
         self._trust_directory = options.trust_directory
         self._hmac_key = options.hmac_key
         self._write_back = options.write_back
-        self._stores: dict[tuple[Any, bytes | None, bool], Store] = {}
-        self._stores_by_setting: dict[tuple[Any, ...], Store] = {}
+        self._stores: dict[tuple[Any, bytes | None, bool], EntryStore] = {}
+        self._stores_by_setting: dict[tuple[Any, ...], EntryStore] = {}
 
-    def _store(self) -> Store:
+    def _store(self) -> EntryStore:
         """The store a call uses now (memoized on the settings that choose it)."""
         if RAW_ENVIRON is None:
             return self._resolve_store()
@@ -65,7 +70,7 @@ class StoreChoice:
             self._stores_by_setting[memo] = store
         return store
 
-    def _resolve_store(self) -> Store:
+    def _resolve_store(self) -> EntryStore:
         directory = self._directory
         resolved: Any = (
             resolve_directory(directory)
@@ -78,7 +83,7 @@ class StoreChoice:
         store = self._stores.get(memo_key)
         if store is None:
             if isinstance(resolved, tuple):
-                from ._tiers import TieredStore
+                from .store._tiers import TieredStore
 
                 tiers = [
                     Store(
@@ -89,7 +94,7 @@ class StoreChoice:
                     )
                     for path in resolved
                 ]
-                store = cast(Store, TieredStore(tiers, write_back=self._write_back))
+                store = TieredStore(tiers, write_back=self._write_back)
             else:
                 store = Store(
                     resolved,
@@ -100,6 +105,6 @@ class StoreChoice:
             self._stores[memo_key] = store
         return store
 
-    def _key_lock(self, store: Store, plan: KeyPlan) -> KeyLock:
+    def _key_lock(self, store: EntryStore, plan: KeyPlan) -> EntryLock:
         timeout = resolve_lock_timeout(self._lock_timeout)
-        return KeyLock(str(store.root), plan.function_id, plan.name, timeout)
+        return store.lock(plan.function_id, plan.name, timeout)

@@ -16,7 +16,6 @@ import argparse
 import heapq
 from typing import TYPE_CHECKING, Any, Final
 
-from checkpointing import _catalog
 from checkpointing._manifest import Manifest
 
 from ._arguments import AddCommand, _count
@@ -40,8 +39,8 @@ from ._render import (
 from ._select import _TARGET_HELP, _catalogs, _read_manifest, _resolve, _select
 
 if TYPE_CHECKING:
-    from checkpointing._catalog import CatalogEntry, FunctionCatalog, Unreadable
-    from checkpointing._store import Store
+    from checkpointing.store._catalog import CatalogEntry, FunctionCatalog, Unreadable
+    from checkpointing.store._store import Store
 
 
 #: How many recent computations the summary shows.
@@ -149,7 +148,7 @@ def _print_unreadable(out: _Plain, record: Unreadable) -> None:
 
 
 def _inspect_summary(store: Store, args: argparse.Namespace) -> int:
-    catalogs = [_catalog.read_function(store.root, fid) for fid in store.function_ids()]
+    catalogs = [store.catalog(fid) for fid in store.function_ids()]
     # The newest few per function first: no tuple per entry of a large cache.
     newest = heapq.nlargest(
         _RECENT,

@@ -17,7 +17,7 @@ from ._render import Segment, _output, _print_json, _size, _when
 from ._select import _TARGET_HELP, _catalogs, _resolve, _select
 
 if TYPE_CHECKING:
-    from checkpointing._catalog import FunctionCatalog
+    from checkpointing.store._catalog import FunctionCatalog
 
 
 def add_command(add: AddCommand) -> None:

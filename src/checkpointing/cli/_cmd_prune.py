@@ -11,11 +11,8 @@ Imports: ``_store``, and ``cli._arguments``, ``cli._render``, ``cli._select``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
 from dataclasses import dataclass
-
-from checkpointing._store import Store
 
 from ._arguments import AddCommand, _byte_size, _duration
 from ._render import Segment, _age, _output, _plural, _print_json, _size
@@ -62,7 +59,7 @@ class _Doomed:
     key: str
     size_bytes: int
     why: str  # "older", "size" or "unreadable"
-    written_at: float | None  # mtime of the entry file (what --older-than reads)
+    written_at: float | None  # recorded write time (what --older-than reads)
 
 
 def _prune(args: argparse.Namespace) -> int:
@@ -72,8 +69,8 @@ def _prune(args: argparse.Namespace) -> int:
     catalogs = _catalogs(store, _select(store, args))
     doomed: list[_Doomed] = []
     # The same policy as automatic eviction (Store.evict): entries written
-    # before the cut-off go first, then the least recently used (access time,
-    # refreshed by hits at most hourly) until the selection fits --max-size.
+    # before the cut-off go first, then the least recently used (last recorded
+    # hit, else creation time) until the selection fits --max-size.
     selected = [c.function_id for c in catalogs]
     unreadable = set()
     for c in catalogs:
@@ -86,7 +83,7 @@ def _prune(args: argparse.Namespace) -> int:
                         u.key,
                         u.manifest_size_bytes,
                         "unreadable",
-                        _written_at(store, c.function_id, u.key),
+                        u.modified_at or None,
                     )
                 )
     if args.older_than is not None or args.max_size is not None:
@@ -105,7 +102,7 @@ def _prune(args: argparse.Namespace) -> int:
                     eviction.key,
                     eviction.size_bytes,
                     "older" if eviction.why == "expired" else "size",
-                    _written_at(store, eviction.function_id, eviction.key),
+                    eviction.written_at,
                 )
             )
     gone = {(d.function_id, d.key) for d in doomed}
@@ -167,14 +164,3 @@ def _prune(args: argparse.Namespace) -> int:
         f"{'would remain' if args.dry_run else 'remain'}"
     )
     return 0
-
-
-def _written_at(store: Store, function_id: str, key: str) -> float | None:
-    """When the entry was written: its entry file's (else its manifest's) mtime."""
-    for path in (
-        store.entry_path(function_id, key),
-        store.manifest_path(function_id, key),
-    ):
-        with contextlib.suppress(OSError):
-            return path.stat().st_mtime
-    return None

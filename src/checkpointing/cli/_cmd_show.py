@@ -15,7 +15,7 @@ from checkpointing._errors import (
     CorruptEntryError,
 )
 from checkpointing._manifest import Manifest
-from checkpointing._store import MISSING
+from checkpointing.store._protocol import MISSING
 
 from ._arguments import AddCommand
 from ._describe import _print_reason, _reason_json, _unreadable_reason

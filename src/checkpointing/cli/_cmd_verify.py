@@ -17,10 +17,11 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from checkpointing import _catalog
 from checkpointing._errors import CheckpointingError
 from checkpointing._manifest import Manifest
-from checkpointing._store import MISSING, Store
+from checkpointing.store import _catalog
+from checkpointing.store._protocol import MISSING
+from checkpointing.store._store import Store
 
 from ._arguments import AddCommand
 from ._describe import _unreadable_reason
@@ -28,7 +29,7 @@ from ._render import _output, _plural, _print_json
 from ._select import _TARGET_HELP, _resolve, _select, _Selection
 
 if TYPE_CHECKING:
-    from checkpointing._catalog import Unreadable
+    from checkpointing.store._catalog import Unreadable
 
 
 def add_command(add: AddCommand) -> None:
@@ -86,7 +87,7 @@ def _verify(args: argparse.Namespace) -> int:
             problems.extend(_orphans(store, fid, selection))
             if selection.key_prefix is None:
                 # Every manifest was just read: the catalog is rebuilt from them.
-                _catalog.rebuild(store.root, fid, manifests, unreadable)
+                store.rebuild_catalog(fid, manifests, unreadable)
     if args.quarantine:
         for p in problems:
             if p.what != "no manifest":

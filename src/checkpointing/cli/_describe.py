@@ -21,9 +21,9 @@ from checkpointing._manifest import FORMAT_VERSION
 from ._render import Segment, _Plain, _plural
 
 if TYPE_CHECKING:
-    from checkpointing._catalog import FunctionCatalog, Unreadable
     from checkpointing._manifest import Manifest
-    from checkpointing._store import Store
+    from checkpointing.store._catalog import FunctionCatalog, Unreadable
+    from checkpointing.store._store import Store
 
 
 def _unreadable_reason(record: Unreadable) -> str:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from checkpointing import _catalog
 from checkpointing._errors import ConfigurationError, CorruptEntryError
-from checkpointing._store import Store
+from checkpointing.store import _catalog
+from checkpointing.store._store import Store
 
 if TYPE_CHECKING:
-    from checkpointing._catalog import FunctionCatalog, Unreadable
     from checkpointing._manifest import Manifest
+    from checkpointing.store._catalog import FunctionCatalog, Unreadable
 
 #: What a ``target`` argument may be (the help text of the commands taking one).
 _TARGET_HELP: Final = (
@@ -120,7 +120,7 @@ def _catalogs(store: Store, selection: _Selection) -> list[FunctionCatalog]:
     """Read the catalog of every selected function, narrowed to the key prefix."""
     found = []
     for fid in selection.function_ids:
-        catalog = _catalog.read_function(store.root, fid)
+        catalog = store.catalog(fid)
         if selection.key_prefix is not None:
             catalog = _catalog.FunctionCatalog(
                 fid,

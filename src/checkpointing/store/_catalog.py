@@ -18,6 +18,9 @@ separated by tabs)::
     C  computations (carried over by a compaction)
     H  hits (counted in memory by a process, appended when it exits or
        every 1,000 hits: a hit itself never writes)
+    A  key  accessed_at: the last hit of an entry (recorded in memory by a
+       process, appended with the hit counts and before eviction); least
+       recently used eviction orders entries by it, or by their creation time
 
 Times are seconds since the Unix epoch, sizes bytes. ``+`` lines are appended
 by :meth:`Store.save <checkpointing.Store.save>` with one ``write`` on an
@@ -48,12 +51,18 @@ older line until ``python -m checkpointing verify`` rebuilds the catalog.
 
 A file with mostly dead lines is compacted: rewritten to a temporary file and
 moved into place, unless it grew meanwhile; the count of computations whose
-lines were dropped is kept in a ``C`` line. This module knows the store's
-layout (``<function_id>/<key>.json``) but imports nothing from ``_store``.
-"""
+lines were dropped is kept in a ``C`` line.
 
-# Plain os calls and strings, as in _store: the append runs on every save.
-# ruff: noqa: PTH105, PTH108, PTH116, PTH118, PTH119, PTH120, PTH123, PTH208
+The catalog is a local accelerator behind the store: every read and write goes
+through the store's :class:`~._filesystem.FileSystem`. A file system without
+atomic appends (``supports_append`` false: object stores, ``memory://``)
+keeps no catalog file: its catalog is built from the manifests on every read.
+
+One reason to change: the index file's format and repair rules (long because
+reading, repairing and compacting must agree on every line type). Imports
+:mod:`checkpointing._errors`, :mod:`checkpointing._manifest` and the store's
+:mod:`._layout` and :mod:`._filesystem` (types).
+"""
 
 from __future__ import annotations
 
@@ -61,15 +70,16 @@ import contextlib
 import functools
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Final, NamedTuple, final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple, final
 
-from ._errors import CorruptEntryError
-from ._manifest import FORMAT_VERSION, Manifest
+from checkpointing._errors import CorruptEntryError
+from checkpointing._manifest import FORMAT_VERSION, Manifest
+
+if TYPE_CHECKING:
+    from ._filesystem import FileSystem
 
 __all__ = [
     "CATALOG_NAME",
@@ -80,7 +90,9 @@ __all__ = [
     "forget",
     "read_function",
     "rebuild",
+    "record_accesses",
     "record_entry",
+    "record_hits",
 ]
 
 #: File name of the catalog inside a function directory. The version is in the
@@ -109,6 +121,7 @@ def _pattern(kind: str) -> re.Pattern[str]:
         "unreadable": rf"!\t({_KEY})\t({_NUMBER})\t(\d+)\t(-|\d+)\t({_TEXT})",
         "carried": r"C\t(\d+)",
         "hits": r"H\t(\d+)",
+        "accessed": rf"A\t({_KEY})\t({_NUMBER})",
     }
     return re.compile(rf"^{shapes[kind]}\n", re.MULTILINE)
 
@@ -188,6 +201,8 @@ class FunctionCatalog:
             was cleared; at least ``len(entries)``.
         hits: How many calls were answered from the store, as counted by
             processes that exited normally (or passed 1,000 hits) since then.
+        accessed: Key to the time of its last recorded hit (epoch seconds),
+            for the entries hit since they were written.
     """
 
     function_id: str
@@ -195,6 +210,7 @@ class FunctionCatalog:
     unreadable: Mapping[str, Unreadable]
     computations: int
     hits: int = 0
+    accessed: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def size_bytes(self) -> int:
@@ -221,47 +237,70 @@ class FunctionCatalog:
 
 
 def record_entry(
-    root: str | os.PathLike[str], manifest: Manifest, manifest_size_bytes: int
+    fs: FileSystem, root: str, manifest: Manifest, manifest_size_bytes: int
 ) -> None:
     """
     Append the line of an entry just written; never raises.
 
     Args:
+        fs: The store's file system.
         root: The cache directory.
         manifest: The entry's manifest, already on disk.
         manifest_size_bytes: Size of the manifest file in bytes.
     """
+    if not fs.supports_append:
+        return
     line = _entry_line("+", _entry_of(manifest, manifest_size_bytes))
     # An index must never fail the save: a missing line is indexed from the
     # manifest by the next read.
     with contextlib.suppress(OSError):
-        _append(os.path.join(root, manifest.function_id, CATALOG_NAME), line)
+        _append(fs, fs.join(root, manifest.function_id, CATALOG_NAME), line)
 
 
-def record_hits(root: str | os.PathLike[str], function_id: str, count: int) -> None:
-    """Append a count of hits of *function_id*; never raises."""
-    with contextlib.suppress(OSError):
-        _append(os.path.join(root, function_id, CATALOG_NAME), f"H\t{count}\n")
+def record_hits(
+    fs: FileSystem,
+    root: str,
+    function_id: str,
+    count: int,
+    accessed: Mapping[str, float] | None = None,
+) -> None:
+    """
+    Append a count of hits of *function_id*, and last hit times; never raises.
+
+    Args:
+        fs: The store's file system.
+        root: The cache directory.
+        function_id: The function's directory name.
+        count: Hits to add to the function's count (``0``: none).
+        accessed: Entry name to the time of its last hit (epoch seconds).
+    """
+    if not fs.supports_append:
+        return
+    parts = [f"H\t{count}\n"] if count else []
+    parts.extend(
+        f"A\t{name}\t{_number(when)}\n" for name, when in (accessed or {}).items()
+    )
+    if parts:
+        with contextlib.suppress(OSError):
+            _append(fs, fs.join(root, function_id, CATALOG_NAME), "".join(parts))
 
 
-def forget(directory: str | os.PathLike[str]) -> None:
+def record_accesses(
+    fs: FileSystem, root: str, function_id: str, accessed: Mapping[str, float]
+) -> None:
+    """Append the last hit times of entries of *function_id*; never raises."""
+    record_hits(fs, root, function_id, 0, accessed)
+
+
+def forget(fs: FileSystem, directory: str) -> None:
     """Delete the catalog of a function *directory* that is being cleared."""
     with contextlib.suppress(OSError):
-        os.unlink(os.path.join(directory, CATALOG_NAME))
+        fs.remove(fs.join(directory, CATALOG_NAME))
 
 
-def _append(path: str, text: str) -> None:
-    """Append *text* with one ``write`` on an ``O_APPEND`` descriptor."""
-    # O_NOFOLLOW: in a cache directory others can write to, a catalog replaced by
-    # a symlink must not make us append to the file it points to.
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags, 0o600)
-    try:
-        # A short write (disk full) leaves a torn last line: it is ignored.
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
+def _append(fs: FileSystem, path: str, text: str) -> None:
+    """Append *text* with one write (``O_APPEND`` on a local file system)."""
+    fs.append(path, text)
 
 
 def _clean(text: str) -> str:
@@ -313,7 +352,15 @@ class _Parsed:
     """What the lines of one catalog file say, before the listing check."""
 
     # A plain class: a dataclass costs ~0.5 ms at import, on every `import checkpointing`.
-    __slots__ = ("carried", "computed", "entries", "hits", "lines", "unreadable")
+    __slots__ = (
+        "accessed",
+        "carried",
+        "computed",
+        "entries",
+        "hits",
+        "lines",
+        "unreadable",
+    )
 
     def __init__(
         self,
@@ -326,6 +373,7 @@ class _Parsed:
         self.computed = computed  # (key, created_at as written): one per computation
         self.carried = 0
         self.hits = 0
+        self.accessed: dict[str, float] = {}
         self.lines = lines
 
 
@@ -352,6 +400,13 @@ def _parse(raw: bytes) -> _Parsed:
         counts = _pattern("hits").findall(text)
         parsed.hits = sum(int(n) for n in counts)
         parsed.lines += len(counts)
+    if text.startswith("A\t") or "\nA\t" in text:
+        accessed = parsed.accessed
+        for key, when in _pattern("accessed").findall(text):
+            parsed.lines += 1
+            seconds = float(when)
+            if seconds > accessed.get(key, 0.0):
+                accessed[key] = seconds
     if text.startswith("!\t") or "\n!\t" in text:
         for match in _pattern("unreadable").finditer(text):
             parsed.lines += 1
@@ -378,21 +433,23 @@ def _last_entry_line(text: str, key: str) -> int:
     )
 
 
-def _read_bytes(path: str) -> bytes:
+def _read_bytes(fs: FileSystem, path: str) -> bytes:
+    if not fs.supports_append:
+        return b""  # no catalog file: everything is indexed from the manifests
     try:
-        with open(path, "rb") as file:
-            return file.read()
+        return fs.read_bytes(path)
     except OSError:  # missing (nothing indexed yet) or unreadable: rebuild in memory
         return b""
 
 
 def read_function(
-    root: str | os.PathLike[str], function_id: str, *, repair: bool = True
+    fs: FileSystem, root: str, function_id: str, *, repair: bool = True
 ) -> FunctionCatalog:
     """
     Return the entries of *function_id*, indexing the manifests the catalog lacks.
 
     Args:
+        fs: The store's file system.
         root: The cache directory.
         function_id: The function's directory name.
         repair: Whether to write back what was learned: append the lines of
@@ -403,10 +460,10 @@ def read_function(
         The function's readable and unreadable entries (none if the directory
         does not exist).
     """
-    directory = os.path.join(root, function_id)
-    on_disk = _manifest_keys(directory)
-    path = os.path.join(directory, CATALOG_NAME)
-    raw = _read_bytes(path)
+    directory = fs.join(root, function_id)
+    on_disk = _manifest_keys(fs, directory)
+    path = fs.join(directory, CATALOG_NAME)
+    raw = _read_bytes(fs, path)
     parsed = _parse(raw)
     entries = parsed.entries
     if entries.keys() - on_disk:  # lines of deleted entries: drop them
@@ -414,7 +471,7 @@ def read_function(
     unreadable = {k: u for k, u in parsed.unreadable.items() if k in on_disk}
     new_lines: list[str] = []
     for key in sorted(on_disk - entries.keys() - unreadable.keys()):
-        found, persist = _index_manifest(directory, key)
+        found, persist = _index_manifest(fs, directory, key)
         if isinstance(found, CatalogEntry):
             entries[key] = found
             parsed.computed.add((key, _number(found.created_at)))
@@ -429,20 +486,24 @@ def read_function(
         unreadable,
         parsed.carried + len(parsed.computed),
         parsed.hits,
+        {k: t for k, t in parsed.accessed.items() if k in entries},
     )
+    if not fs.supports_append:
+        return catalog
     if repair and new_lines:
         # Appending is safe next to concurrent writers; rewriting is not.
         with contextlib.suppress(OSError):
-            _append(path, "".join(new_lines))
+            _append(fs, path, "".join(new_lines))
     elif repair:
         live = len(entries) + len(unreadable)
         if parsed.lines > 2 * live and parsed.lines - live >= _COMPACT_SLACK:
-            _rewrite(path, catalog, expected_size=len(raw))
+            _rewrite(fs, path, catalog, expected_size=len(raw))
     return catalog
 
 
 def rebuild(
-    root: str | os.PathLike[str],
+    fs: FileSystem,
+    root: str,
     function_id: str,
     manifests: Iterable[tuple[Manifest, int]],
     unreadable: Iterable[Unreadable] = (),
@@ -454,19 +515,27 @@ def rebuild(
     lines of entries rewritten under the same key without an append.
 
     Args:
+        fs: The store's file system.
         root: The cache directory.
         function_id: The function's directory name.
         manifests: Every readable manifest with its file size in bytes.
         unreadable: Every manifest that could not be read.
     """
-    path = os.path.join(root, function_id, CATALOG_NAME)
-    old = _parse(_read_bytes(path))
+    if not fs.supports_append:
+        return
+    path = fs.join(root, function_id, CATALOG_NAME)
+    old = _parse(_read_bytes(fs, path))
     entries = {m.key: _entry_of(m, size) for m, size in manifests}
     computations = max(old.carried + len(old.computed), len(entries))
     catalog = FunctionCatalog(
-        function_id, entries, {u.key: u for u in unreadable}, computations, old.hits
+        function_id,
+        entries,
+        {u.key: u for u in unreadable},
+        computations,
+        old.hits,
+        {k: t for k, t in old.accessed.items() if k in entries},
     )
-    _rewrite(path, catalog, expected_size=None)
+    _rewrite(fs, path, catalog, expected_size=None)
 
 
 def classify(raw: bytes, path: str) -> Manifest | Unreadable:
@@ -484,22 +553,20 @@ def classify(raw: bytes, path: str) -> Manifest | Unreadable:
     try:
         return Manifest.from_json(raw, path=path)
     except CorruptEntryError as err:
-        key = os.path.basename(path)[: -len(_MANIFEST_SUFFIX)]
+        base = path.replace("\\", "/").rpartition("/")[2]
+        key = base[: -len(_MANIFEST_SUFFIX)]
         return Unreadable(
             key, 0.0, len(raw), _declared_version(raw), _message(err, path)
         )
 
 
-def _manifest_keys(directory: str) -> set[str]:
-    try:
-        names = os.listdir(directory)  # names only: no DirEntry objects, no stat
-    except (FileNotFoundError, NotADirectoryError):
-        return set()
+def _manifest_keys(fs: FileSystem, directory: str) -> set[str]:
+    names = fs.listdir(directory)  # names only: no DirEntry objects, no stat
     return {n[:-5] for n in names if n[-5:] == _MANIFEST_SUFFIX and n[0] != "."}
 
 
 def _index_manifest(
-    directory: str, key: str
+    fs: FileSystem, directory: str, key: str
 ) -> tuple[CatalogEntry | Unreadable | None, bool]:
     """
     Read one manifest for the catalog.
@@ -507,11 +574,10 @@ def _index_manifest(
     Returns ``(record, persist)``: ``None`` if the file vanished meanwhile;
     an I/O error is reported but not persisted (it may be transient).
     """
-    path = os.path.join(directory, key + _MANIFEST_SUFFIX)
+    path = fs.join(directory, key + _MANIFEST_SUFFIX)
     try:
-        with open(path, "rb") as file:
-            raw = file.read()
-            modified = os.fstat(file.fileno()).st_mtime
+        raw = fs.read_bytes(path)
+        modified = fs.modified(path)
     except (FileNotFoundError, NotADirectoryError):
         return None, False
     except OSError as err:
@@ -538,7 +604,9 @@ def _message(err: CorruptEntryError, path: str) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def _rewrite(path: str, catalog: FunctionCatalog, *, expected_size: int | None) -> None:
+def _rewrite(
+    fs: FileSystem, path: str, catalog: FunctionCatalog, *, expected_size: int | None
+) -> None:
     """
     Write *catalog* to a new file and move it into place; never raises.
 
@@ -553,29 +621,28 @@ def _rewrite(path: str, catalog: FunctionCatalog, *, expected_size: int | None) 
     ordered = sorted(catalog.entries.values(), key=lambda e: e.created_at)
     parts.extend(_entry_line("=", e) for e in ordered)
     parts.extend(_unreadable_line(u) for u in catalog.unreadable.values())
-    try:
-        # The pid in the name lets the store reclaim a dead writer's temp file.
-        fd, tmp = tempfile.mkstemp(
-            dir=os.path.dirname(path),
-            prefix=f"{CATALOG_NAME}.{os.getpid()}.",
-            suffix=".tmp",
-        )
-    except OSError:
+    parts.extend(
+        f"A\t{key}\t{_number(when)}\n"
+        for key, when in catalog.accessed.items()
+        if key in catalog.entries
+    )
+    data = "".join(parts).encode("utf-8")
+
+    def write(file: BinaryIO) -> None:
+        file.write(data)
+
+    if expected_size is not None and _size(fs, path) != expected_size:
         return
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write("".join(parts).encode("utf-8"))
-        if expected_size is None or _size(path) == expected_size:
-            os.replace(tmp, path)
-            return
-    except OSError:
-        pass
+    # The temporary file's name holds the pid: the store reclaims a dead
+    # writer's leftovers.
     with contextlib.suppress(OSError):
-        os.unlink(tmp)
+        fs.write_atomic(path, write, fsync=False, checksum=False, create_parents=False)
 
 
-def _size(path: str) -> int:
+def _size(fs: FileSystem, path: str) -> int:
     try:
-        return os.stat(path).st_size
+        return fs.size(path)
     except FileNotFoundError:
         return 0
+    except OSError:
+        return -1

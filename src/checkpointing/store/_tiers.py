@@ -13,13 +13,25 @@ the methods the decorator calls on a :class:`~checkpointing.Store`, so
   (``write_back="background"``);
 * size and age limits (eviction) apply to the fastest tier only.
 
-Copies use :meth:`Store.copy_entry`: verified first, then file by file, each
-atomically, manifest last, so a reader of any tier never sees a partial entry.
+Copies use :meth:`Store.copy_entry`: verified first, then written with the
+target tier's public :meth:`~Store.save` (each file atomically, manifest last),
+so a reader of any tier never sees a partial entry. The manifest travels with
+the entry, creation time included: an entry expires at the same time in every
+tier, without touching file times.
 
 The idea comes from neurotools' ``hierarchical_cacher`` (a disk cache over a
 list of paths "from the fast (default or main) cache to slower", with
 ``write_back`` copying new values to the slower caches); there, write-back of
 caches mapped to the file system was left to "a background rsync loop".
+
+One reason to change: how tiers combine (read order, copy-forward,
+write-back). Long because :class:`TieredStore` implements the whole
+:class:`~._protocol.EntryStore` protocol, each method stating its own tier
+rule; the background write-back shares its queue and counters with
+:meth:`TieredStore.evict` (entries still queued are never evicted).
+Imports :mod:`checkpointing._errors`, :mod:`checkpointing._manifest` and the
+store's :mod:`._protocol`, :mod:`._store`, :mod:`._catalog` and :mod:`._locks`
+(types).
 """
 
 from __future__ import annotations
@@ -27,7 +39,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import os
 import queue
 import threading
 import time
@@ -36,9 +47,9 @@ import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, Final, final
+from typing import TYPE_CHECKING, BinaryIO, Final, final
 
-from ._errors import (
+from checkpointing._errors import (
     ConfigurationError,
     CorruptEntryError,
     StoreError,
@@ -46,8 +57,15 @@ from ._errors import (
     UntrustedDirectoryError,
     user_stacklevel,
 )
-from ._manifest import Manifest
-from ._store import MISSING, Eviction, Store, _Missing
+from checkpointing._manifest import Manifest
+
+from ._protocol import MISSING, Eviction, _Missing
+from ._store import Store
+
+if TYPE_CHECKING:
+    from ._catalog import FunctionCatalog, Unreadable
+    from ._locks import EntryLock
+    from ._protocol import EntryStore
 
 __all__ = ["WRITE_BACK_MODES", "TieredStore"]
 
@@ -82,35 +100,14 @@ def _register_exit_hook() -> None:
             _exit_hook_registered.append(True)
 
 
-def _entry_mtime_ns(store: Store, function_id: str, name: str) -> int | None:
-    try:
-        return store.entry_path(function_id, name).stat().st_mtime_ns
-    except (OSError, StoreError):
-        return None
-
-
 def _copy(source: Store, target: Store, function_id: str, name: str) -> bool:
     """
-    Copy one entry from *source* to *target*, keeping its modification time.
-
-    :meth:`Store.copy_entry` writes new files, so the copy would look freshly
-    written: ``max_age`` (and age-based eviction) would restart from the
-    copy. The entry file's modification time is set back to the source's, so
-    an entry expires at the same time in every tier.
+    Copy one entry from *source* to *target* (see :meth:`Store.copy_entry`).
 
     Raises:
         StoreError: If *target* cannot be written.
     """
-    written_ns = _entry_mtime_ns(source, function_id, name)
-    if not source.copy_entry(target, function_id, name):
-        return False
-    if written_ns is not None:
-        with contextlib.suppress(OSError, StoreError):
-            os.utime(
-                target.entry_path(function_id, name),
-                ns=(time.time_ns(), written_ns),
-            )
-    return True
+    return source.copy_entry(target, function_id, name)
 
 
 @final
@@ -211,6 +208,49 @@ class TieredStore:
     def fsync(self) -> bool:
         """Whether the fastest tier fsyncs its files (each tier has its own)."""
         return self.tiers[0].fsync
+
+    def location(self, function_id: str | None = None, name: str | None = None) -> str:
+        """
+        Return the location of the fastest tier, or of a function in it.
+
+        An entry's location is in the fastest tier that has it (else in the
+        fastest tier), as :meth:`entry_path`.
+
+        Raises:
+            StoreError: If a name is not a valid file name.
+        """
+        if function_id is not None and name is not None:
+            return self._holder(function_id, name).location(function_id, name)
+        return self.tiers[0].location(function_id, name)
+
+    def lock(self, function_id: str, name: str, timeout: float) -> EntryLock:
+        """Return the entry's lock in the fastest tier (per machine when it is local)."""
+        return self.tiers[0].lock(function_id, name, timeout)
+
+    def catalog(self, function_id: str) -> FunctionCatalog:
+        """Return the index of *function_id* in the fastest tier (what ``inspect`` shows)."""
+        return self.tiers[0].catalog(function_id)
+
+    def rebuild_catalog(
+        self,
+        function_id: str,
+        manifests: Collection[tuple[Manifest, int]],
+        unreadable: Collection[Unreadable] = (),
+    ) -> None:
+        """Replace the index of *function_id* in the fastest tier."""
+        self.tiers[0].rebuild_catalog(function_id, manifests, unreadable)
+
+    def copy_entry(self, target: EntryStore, function_id: str, name: str) -> bool:
+        """
+        Copy one entry from the fastest tier that has it into *target*.
+
+        Returns:
+            Whether an entry was copied.
+
+        Raises:
+            StoreError: If *target* cannot be written.
+        """
+        return self._holder(function_id, name).copy_entry(target, function_id, name)
 
     # -- paths ---------------------------------------------------------------
     def _holder(self, function_id: str, name: str) -> Store:
@@ -365,7 +405,7 @@ class TieredStore:
                     function_id,
                     name,
                     index,
-                    tier.root,
+                    tier.location(),
                     err,
                 )
                 with contextlib.suppress(StoreError, OSError):
@@ -378,7 +418,7 @@ class TieredStore:
                     function_id,
                     name,
                     index,
-                    tier.root,
+                    tier.location(),
                     err,
                 )
                 failed = failed or err
@@ -429,9 +469,9 @@ class TieredStore:
                     function_id,
                     name,
                     index,
-                    source.root,
+                    source.location(),
                     target_index,
-                    target.root,
+                    target.location(),
                     err,
                 )
                 continue
@@ -534,14 +574,12 @@ class TieredStore:
         Returns:
             ``True`` if some tier would serve the entry.
         """
-        for tier in self.tiers:
-            try:
-                found = tier.load(function_id, name, max_age=max_age, key=key)
-            except StoreError:
-                continue
-            if found is not MISSING:
-                return True
-        return False
+        # Each tier's own check: the entry and, for file serializers, its
+        # result files (a damaged file in every tier is not a valid entry).
+        return any(
+            tier.is_valid(function_id, name, max_age=max_age, key=key)
+            for tier in self.tiers
+        )
 
     def contains(self, function_id: str, key: str) -> bool:
         """Return whether any tier has an entry file for *key* (not verified)."""
@@ -602,7 +640,7 @@ class TieredStore:
         when the fast one knows the function.
         """
         for tier in self.tiers:
-            if next(tier.iter_manifest_files(function_id), None) is not None:
+            if tier.has_manifests(function_id):
                 return tier.nearest_manifests(
                     function_id, arguments_digest, fingerprint, limit=limit
                 )
@@ -677,8 +715,8 @@ class TieredStore:
                 if error is not None:
                     warnings.warn(
                         f"checkpointing: {function_id}/{name} was not written back "
-                        f"to tier {index} ({self.tiers[index].root}): {error}; "
-                        f"it stays in {self.tiers[0].root}",
+                        f"to tier {index} ({self.tiers[index].location()}): {error}; "
+                        f"it stays in {self.tiers[0].location()}",
                         StoreWriteWarning,
                         stacklevel=user_stacklevel(),
                     )
@@ -743,7 +781,7 @@ class TieredStore:
                         function_id,
                         name,
                         index,
-                        self.tiers[index].root,
+                        self.tiers[index].location(),
                         error,
                     )
         except Exception:
@@ -836,14 +874,14 @@ class TieredStore:
             raise error
         return existed
 
-    def quarantine(self, function_id: str, key: str) -> Path | None:
+    def quarantine(self, function_id: str, key: str) -> str | None:
         """
         Move a damaged entry aside in every tier (the copies are the same bytes).
 
         Returns:
-            The new path of the first tier's entry that was moved, or ``None``.
+            The new location of the first tier's entry that was moved, or ``None``.
         """
-        moved: Path | None = None
+        moved: str | None = None
         for tier in self.tiers:
             path = tier.quarantine(function_id, key)
             moved = moved or path

@@ -1,0 +1,220 @@
+"""
+A file system over fsspec: any ``fsspec.AbstractFileSystem`` under one root.
+
+Tested with fsspec's ``memory://`` file system, the stand-in for the object
+stores to come (S3, GCS): no ``mmap``, no cross-process locks, no atomic
+appends, no stat validators. So a store over it reads every entry in full on
+every hit (no in-memory memo), keeps no catalog file (listings are built from
+the manifests), maps nothing (``mmap_mode=`` reads instead) and locks within
+the process only (duplicates possible across processes, never a wrong
+result). Files are published with one ``pipe_file`` each, which object stores
+make visible atomically (whole object or nothing).
+
+fsspec is an optional dependency (``pip install checkpointing[fsspec]``): this
+module never imports it; the caller passes a file system object.
+
+One reason to change: how fsspec is driven. Imports :mod:`._filesystem`
+(types) and :mod:`._locks`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any, BinaryIO, final
+
+import xxhash
+
+from ._filesystem import Listed, StatResult, StatToken
+from ._locks import EntryLock, ProcessEntryLock
+
+__all__ = ["FsspecFileSystem"]
+
+
+def _name(path: str) -> str:
+    return path.rstrip("/").rpartition("/")[2]
+
+
+@final
+class FsspecFileSystem:
+    """
+    A :class:`~._filesystem.FileSystem` over an fsspec file system.
+
+    Args:
+        fs: An ``fsspec.AbstractFileSystem`` (e.g. ``fsspec.filesystem("memory")``).
+        root: The cache directory inside *fs* (a protocol prefix such as
+            ``memory://`` is removed).
+
+    Build a store over it with ``Store.over(FsspecFileSystem(fs, "/cache"))``.
+
+    .. versionadded:: 0.3.0
+    """
+
+    sep = "/"
+    memo = False
+    supports_append = False
+
+    def __init__(self, fs: Any, root: str) -> None:
+        self.fs = fs
+        self.root = fs._strip_protocol(root).rstrip("/") or "/"
+
+    def __repr__(self) -> str:
+        return f"FsspecFileSystem({self.location(self.root)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FsspecFileSystem, (self.fs, self.root))
+
+    def join(self, *parts: str) -> str:
+        """Join path parts with ``/``."""
+        return "/".join(parts)
+
+    def location(self, path: str) -> str:
+        """*path* as a URL (``memory://...``)."""
+        return str(self.fs.unstrip_protocol(path))
+
+    def stat(self, path: str) -> StatResult | None:
+        """No validator: every read goes to the file system."""
+        return None
+
+    def read_entry(
+        self, path: str
+    ) -> tuple[bytes | memoryview, StatToken | None, float, int | None]:
+        """Read a whole entry file (no validator, no time, no checksum)."""
+        return self.read_bytes(path), None, 0.0, None
+
+    def read_bytes(self, path: str) -> bytes:
+        """Return the bytes of the file at *path*."""
+        return bytes(self.fs.cat_file(path))
+
+    def map(self, path: str, *, writable: bool) -> memoryview | None:
+        """Not supported: ``None`` (the store reads instead)."""
+        return None
+
+    def is_file(self, path: str) -> bool:
+        """Whether a file exists at *path*."""
+        try:
+            return bool(self.fs.isfile(path))
+        except OSError:
+            return False
+
+    def size(self, path: str) -> int:
+        """Return the size of the file at *path* in bytes."""
+        info = self.fs.info(path)
+        if info.get("type") != "file":
+            raise IsADirectoryError(path)
+        return int(info["size"])
+
+    def modified(self, path: str) -> float:
+        """The file's modification time if fsspec knows it, else ``0.0``."""
+        try:
+            return float(self.fs.modified(path).timestamp())
+        except (NotImplementedError, OSError, AttributeError, ValueError):
+            return 0.0
+
+    def checksum(self, path: str) -> int:
+        """Return the xxh3-64 of the whole file at *path*."""
+        return xxhash.xxh3_64_intdigest(self.read_bytes(path))
+
+    def write_atomic(
+        self,
+        path: str,
+        writer: Callable[[BinaryIO], None],
+        *,
+        fsync: bool,
+        checksum: bool,
+        create_parents: bool = True,
+    ) -> tuple[int, int]:
+        """Collect what *writer* writes in memory, then publish it with one ``pipe_file``."""
+        buffer = io.BytesIO()
+        writer(buffer)
+        data = buffer.getvalue()
+        parent = path.rpartition("/")[0]
+        if parent and create_parents:
+            self.fs.makedirs(parent, exist_ok=True)
+        elif parent and not self.fs.isdir(parent):
+            raise FileNotFoundError(parent)
+        self.fs.pipe_file(path, data)
+        return len(data), xxhash.xxh3_64_intdigest(data) if checksum else 0
+
+    def copy_into(self, path: str, file: BinaryIO) -> tuple[int, int]:
+        """Copy the file at *path* into *file*; return the size and xxh3-64 copied."""
+        data = self.read_bytes(path)
+        file.write(data)
+        return len(data), xxhash.xxh3_64_intdigest(data)
+
+    def append(self, path: str, text: str) -> None:
+        """Not supported (no atomic appends): always raises OSError."""
+        raise OSError(f"{self.location(path)}: appends are not supported")
+
+    def listdir(self, path: str) -> list[str]:
+        """Return the names in *path*, ``[]`` if missing."""
+        try:
+            return [_name(p) for p in self.fs.ls(path, detail=False)]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def scan(self, path: str, *, sizes: bool) -> list[Listed]:
+        """List *path* with kinds (and sizes: a directory's files directly inside)."""
+        if not self.fs.isdir(path):
+            raise FileNotFoundError(path)
+        found = []
+        for info in self.fs.ls(path, detail=True):
+            is_dir = info.get("type") == "directory"
+            size = 0
+            if sizes:
+                if is_dir:
+                    size = sum(
+                        int(inner.get("size") or 0)
+                        for inner in self.fs.ls(info["name"], detail=True)
+                        if inner.get("type") == "file"
+                    )
+                else:
+                    size = int(info.get("size") or 0)
+            found.append(Listed(_name(info["name"]), is_dir, size))
+        return found
+
+    def remove(self, path: str) -> None:
+        """Delete the file at *path*."""
+        if not self.fs.isfile(path):
+            raise FileNotFoundError(path)
+        self.fs.rm_file(path)
+
+    def remove_tree(self, path: str, *, quiet: bool = False) -> None:
+        """Delete the directory *path* and its contents; a missing one is fine."""
+        try:
+            if self.fs.exists(path):
+                self.fs.rm(path, recursive=True)
+        except FileNotFoundError:
+            return
+        except OSError:
+            if not quiet:
+                raise
+
+    def remove_empty_dir(self, path: str) -> None:
+        """Delete the directory *path* if it is empty."""
+        try:
+            if self.fs.isdir(path) and not self.fs.ls(path, detail=False):
+                self.fs.rmdir(path)
+        except OSError:
+            return
+
+    def move(self, source: str, target: str) -> None:
+        """Move a file or directory to *target*."""
+        if not self.fs.exists(source):
+            raise FileNotFoundError(source)
+        parent = target.rpartition("/")[0]
+        if parent:
+            self.fs.makedirs(parent, exist_ok=True)
+        self.fs.mv(source, target, recursive=True)
+
+    def make_dirs(self, path: str) -> None:
+        """Create *path* and its parents (no permissions to set)."""
+        self.fs.makedirs(path, exist_ok=True)
+
+    def untrusted(self, path: str) -> str | None:
+        """``None``: access to a remote store is the credentials' business."""
+        return None
+
+    def lock(self, path: str, timeout: float) -> EntryLock:
+        """A lock within this process (no cross-process locks here)."""
+        return ProcessEntryLock(self.location(self.root), path, timeout)
