@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from checkpointing import MISSING, CorruptEntryError, StoreError
+from checkpointing import MISSING, CorruptEntryError, Manifest, StoreError
 
 from .strategies import make_manifest
 
@@ -242,6 +242,40 @@ class StoreContract:
         assert [other] == store.manifests(OTHER_FID)
         assert [FID, OTHER_FID] == store.function_ids()
         assert [FID, OTHER_FID] == self.reopen(store).function_ids()
+
+    def test_manifest_and_entry_names(self, tmp_path):
+        """manifest_names() and entry_names() list a function's entries, sorted."""
+        store = self.make_store(tmp_path)
+        self.save(store, _key(2))
+        self.save(store, _key(1))
+        self.save(store, name=NAME)
+        expected = sorted([_key(1), _key(2), NAME])
+        assert expected == store.manifest_names(FID)
+        assert expected == store.entry_names(FID)
+        assert expected == self.reopen(store).manifest_names(FID)
+        assert [] == store.manifest_names(OTHER_FID)
+        assert [] == store.entry_names(OTHER_FID)
+        store.delete(FID, _key(1))
+        assert sorted([_key(2), NAME]) == store.manifest_names(FID)
+
+    def test_raw_manifest(self, tmp_path):
+        """read_manifest_bytes() gives a manifest as stored; where it is, when it changed."""
+        store = self.make_store(tmp_path)
+        before = time.time()
+        manifest = self.save(store, name=NAME)
+        raw = store.read_manifest_bytes(FID, NAME)
+        assert raw is not None
+        assert manifest == Manifest.from_json(raw)
+        assert store.read_manifest_bytes(FID, KEY) is None  # stored under the name
+        assert store.read_manifest_bytes(OTHER_FID, NAME) is None
+        modified = store.manifest_modified(FID, NAME)
+        # 0.0: a file system that keeps no times.
+        assert modified is not None
+        assert modified == 0.0 or modified >= before - 2
+        assert store.manifest_modified(FID, KEY) is None
+        location = store.manifest_location(FID, NAME)
+        assert location.startswith(store.location(FID))
+        assert location.endswith(f"{NAME}.json")
 
     def test_nearest_manifests_of_a_small_function_are_all_manifests(self, tmp_path):
         """At most *limit* entries: every manifest, as manifests() orders them."""

@@ -205,16 +205,16 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "cli._arguments": frozenset(),
     "cli._render": frozenset({"_errors"}),
     "cli._select": frozenset(
-        {"_errors", "_manifest", "store", "store._catalog", "store._store"}
+        {"_errors", "_manifest", "store", "store._catalog", "store._protocol"}
+        | {"store._store"}
     ),
     "cli._describe": frozenset(
-        {"store._catalog", "_explain", "_manifest", "store._store", "cli._render"}
+        {"store._catalog", "_explain", "_manifest", "store._protocol", "cli._render"}
     ),
     **{
         f"cli._cmd_{command}": frozenset(
             {"_errors", "_manifest", "cli._arguments", "cli._render", "cli._select"}
             | {"cli._describe", "store", "store._catalog", "store._protocol"}
-            | {"store._store"}
         )
         for command in ("inspect", "graph", "list", "show", "clear", "prune", "verify")
     },

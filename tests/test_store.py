@@ -350,6 +350,32 @@ class TestListing:
         assert [KEY, OTHER_KEY] == [m.key for m in store.manifests(FID)]
         assert 3 == len(list(store.iter_manifest_files(FID)))
 
+    def test_names_and_raw_manifests(self, tmp_path, monkeypatch):
+        """Damaged manifests are listed and read as stored; I/O failures are StoreErrors."""
+        store = Store(tmp_path)
+        _save(store, key=KEY)
+        _save(store, key=OTHER_KEY)
+        store.manifest_path(FID, OTHER_KEY).write_text("{broken")
+        (tmp_path / FID / f".{KEY}.json").write_text("{}")  # hidden: not an entry
+        assert sorted([KEY, OTHER_KEY]) == store.manifest_names(FID)
+        assert sorted([KEY, OTHER_KEY]) == store.entry_names(FID)
+        assert b"{broken" == store.read_manifest_bytes(FID, OTHER_KEY)
+        path = store.manifest_path(FID, KEY)
+        assert path.stat().st_mtime == store.manifest_modified(FID, KEY)
+        assert str(path) == store.manifest_location(FID, KEY)
+
+        def refuse(self, path):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(store_module.LocalFileSystem, "read_bytes", refuse)
+        monkeypatch.setattr(store_module.LocalFileSystem, "modified", refuse)
+        for read in (store.read_manifest_bytes, store.manifest_modified):
+            with pytest.raises(StoreError) as raised:
+                read(FID, KEY)
+            assert str(path) == raised.value.path
+            assert "cannot read manifest: [Errno 13]" in str(raised.value)
+            assert isinstance(raised.value.__cause__, PermissionError)
+
     def test_manifest_absent_and_corrupt(self, tmp_path):
         """manifest() returns None when absent and raises when damaged."""
         store = Store(tmp_path)

@@ -650,6 +650,44 @@ class TestDelegation:
         assert 2 == len(list(tiered.iter_manifest_files(FID)))
         assert fast.size_bytes(FID) == tiered.size_bytes(FID)
 
+    def test_names_are_unions(self, tmp_path):
+        """manifest_names and entry_names cover every tier, each name once."""
+        fast, slow = _stores(tmp_path)
+        tiered = TieredStore([fast, slow])
+        _save(tiered, key=KEY)
+        _save(slow, key=OTHER_KEY)
+        fast.save(make_manifest(key="ab" * 16, function_id=FID), b"x", {})
+        slow.manifest_path(FID, OTHER_KEY).unlink()
+        assert [KEY, "ab" * 16] == tiered.manifest_names(FID)
+        assert [KEY, "ab" * 16, OTHER_KEY] == tiered.entry_names(FID)
+
+    def test_raw_manifest_from_the_fastest_tier_that_has_one(
+        self, tmp_path, monkeypatch
+    ):
+        """read_manifest_bytes and manifest_modified skip a tier without it or failing."""
+        fast, slow = _stores(tmp_path)
+        tiered = TieredStore([fast, slow])
+        _save(slow)
+        raw = slow.manifest_path(FID, KEY).read_bytes()
+        modified = slow.manifest_path(FID, KEY).stat().st_mtime
+        assert raw == tiered.read_manifest_bytes(FID, KEY)
+        assert modified == tiered.manifest_modified(FID, KEY)
+        assert str(slow.manifest_path(FID, KEY)) == tiered.manifest_location(FID, KEY)
+        assert tiered.read_manifest_bytes(FID, OTHER_KEY) is None
+        assert tiered.manifest_modified(FID, OTHER_KEY) is None
+
+        def failing(*args):
+            raise StoreError(str(fast.root), "simulated")
+
+        monkeypatch.setattr(fast, "read_manifest_bytes", failing)
+        monkeypatch.setattr(fast, "manifest_modified", failing)
+        assert raw == tiered.read_manifest_bytes(FID, KEY)
+        assert modified == tiered.manifest_modified(FID, KEY)
+        with pytest.raises(StoreError, match="simulated"):
+            tiered.read_manifest_bytes(FID, OTHER_KEY)
+        with pytest.raises(StoreError, match="simulated"):
+            tiered.manifest_modified(FID, OTHER_KEY)
+
     def test_nearest_manifests_from_the_fastest_tier_that_knows(self, tmp_path):
         """The fast tier answers when it has any manifest; else the slow one."""
         fast, slow = _stores(tmp_path)

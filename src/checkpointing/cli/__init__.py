@@ -39,10 +39,14 @@ A new command goes in a new module ``_cmd_<name>.py`` with an
 ``add_command(add)`` that declares its arguments and ends with
 ``set_defaults(run=...)``, plus one line in ``_parser._COMMANDS``.
 
+Commands reach the cache through the store's ``EntryStore`` protocol
+only (no paths, no ``os``), so they work on every store; ``_select`` builds
+the :class:`~checkpointing.Store` (``tests/test_cli_store_seam.py`` checks).
+
 Imports: ``_errors`` and ``cli._parser``. The modules below it import
-``_catalog``, ``_errors``, ``_explain``, ``_manifest`` and ``_store``, never
-``_decorator`` or ``fingerprint`` (``tests/test_public_api.py`` follows the
-imports).
+``_catalog``, ``_errors``, ``_explain``, ``_manifest``, ``_protocol`` and
+``_store``, never ``_decorator`` or ``fingerprint``
+(``tests/test_public_api.py`` follows the imports).
 """
 
 from __future__ import annotations

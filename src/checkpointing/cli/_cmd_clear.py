@@ -41,10 +41,10 @@ def _clear(args: argparse.Namespace) -> int:
             count = sum(store.clear(fid) for fid in selection.function_ids)
         else:
             count = sum(
-                store.delete(fid, path.stem)
+                store.delete(fid, name)
                 for fid in selection.function_ids
-                for path in list(store.iter_manifest_files(fid))
-                if selection.keeps(path.stem)
+                for name in store.manifest_names(fid)
+                if selection.keeps(name)
             )
     if args.json:
         return _print_json({"deleted": count})

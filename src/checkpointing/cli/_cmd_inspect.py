@@ -6,7 +6,7 @@ computed) and the newest computations with their causes, all from the
 catalogs. With a target: the newest entries of each function it names, with
 arguments, cause, changes and source diffs.
 
-Imports: ``_catalog``, ``_manifest``, ``_store`` (types), and ``cli._arguments``,
+Imports: ``_catalog``, ``_manifest``, ``_protocol`` (types), and ``cli._arguments``,
 ``cli._describe``, ``cli._render``, ``cli._select``.
 """
 
@@ -40,7 +40,7 @@ from ._select import _TARGET_HELP, _catalogs, _read_manifest, _resolve, _select
 
 if TYPE_CHECKING:
     from checkpointing.store._catalog import CatalogEntry, FunctionCatalog, Unreadable
-    from checkpointing.store._store import Store
+    from checkpointing.store._protocol import EntryStore
 
 
 #: How many recent computations the summary shows.
@@ -98,7 +98,12 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _inspect_function(
-    out: _Plain, store: Store, catalog: FunctionCatalog, limit: int, *, matching: bool
+    out: _Plain,
+    store: EntryStore,
+    catalog: FunctionCatalog,
+    limit: int,
+    *,
+    matching: bool,
 ) -> None:
     fid = catalog.function_id
     count = len(catalog.entries)
@@ -147,7 +152,7 @@ def _print_unreadable(out: _Plain, record: Unreadable) -> None:
     )
 
 
-def _inspect_summary(store: Store, args: argparse.Namespace) -> int:
+def _inspect_summary(store: EntryStore, args: argparse.Namespace) -> int:
     catalogs = [store.catalog(fid) for fid in store.function_ids()]
     # The newest few per function first: no tuple per entry of a large cache.
     newest = heapq.nlargest(
@@ -163,7 +168,7 @@ def _inspect_summary(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         return _print_json(
             {
-                "directory": str(store.root),
+                "directory": store.location(),
                 "functions": [_summary_row(c) for c in catalogs],
                 # Hits are counted per process and appended when it exits:
                 # those of killed processes are missing (see docs/cli.md).
@@ -181,7 +186,7 @@ def _inspect_summary(store: Store, args: argparse.Namespace) -> int:
             }
         )
     out = _output(args)
-    out.line("cache directory: ", (str(store.root), "function"))
+    out.line("cache directory: ", (store.location(), "function"))
     if not catalogs:
         out.line("(no entries)")
         return 0

@@ -37,8 +37,9 @@ def _show(args: argparse.Namespace) -> int:
     if found is None:  # pragma: no cover - deleted between two reads
         raise ConfigurationError(f"entry {key} vanished")
     if not isinstance(found, Manifest):
-        path = store.manifest_path(fid, key)
-        raise CorruptEntryError(str(path), _unreadable_reason(found))
+        raise CorruptEntryError(
+            store.manifest_location(fid, key), _unreadable_reason(found)
+        )
     manifest = found
     try:
         status = "missing" if store.load(fid, key) is MISSING else "ok"

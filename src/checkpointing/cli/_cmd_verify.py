@@ -6,22 +6,20 @@ damaged entries and value files without a manifest, optionally moves damaged
 entries to ``.quarantine/``, and rewrites each fully verified function's
 catalog from the manifests it just read. Exits 1 if damage remains.
 
-Imports: ``_catalog``, ``_errors``, ``_manifest``, ``_store``, and
+Imports: ``_catalog``, ``_errors``, ``_manifest``, ``_protocol``, and
 ``cli._arguments``, ``cli._describe``, ``cli._render``, ``cli._select``.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from checkpointing._errors import CheckpointingError
+from checkpointing._errors import CheckpointingError, StoreError
 from checkpointing._manifest import Manifest
 from checkpointing.store import _catalog
 from checkpointing.store._protocol import MISSING
-from checkpointing.store._store import Store
 
 from ._arguments import AddCommand
 from ._describe import _unreadable_reason
@@ -30,6 +28,7 @@ from ._select import _TARGET_HELP, _resolve, _select, _Selection
 
 if TYPE_CHECKING:
     from checkpointing.store._catalog import Unreadable
+    from checkpointing.store._protocol import EntryStore
 
 
 def add_command(add: AddCommand) -> None:
@@ -60,14 +59,7 @@ def _verify(args: argparse.Namespace) -> int:
     store = _resolve(args)
     selection = _select(store, args)
     work = [
-        (
-            fid,
-            sorted(
-                p.stem
-                for p in store.iter_manifest_files(fid)
-                if selection.keeps(p.stem)
-            ),
-        )
+        (fid, [name for name in store.manifest_names(fid) if selection.keeps(name)])
         for fid in selection.function_ids
     ]
     total = sum(len(keys) for _, keys in work)
@@ -138,24 +130,26 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _verify_entry(
-    store: Store,
+    store: EntryStore,
     fid: str,
     key: str,
     manifests: list[tuple[Manifest, int]],
     unreadable: list[Unreadable],
 ) -> _Problem | None:
-    path = store.manifest_path(fid, key)
     try:
-        raw = path.read_bytes()
-        modified = path.stat().st_mtime
-    except FileNotFoundError:  # deleted meanwhile
-        return None
-    except OSError as err:
-        return _Problem(fid, key, "manifest", f"cannot read: {err}")
-    found = _catalog.classify(raw, str(path))
-    if not isinstance(found, Manifest):
-        unreadable.append(found._replace(modified_at=modified))
-        return _Problem(fid, key, "manifest", _unreadable_reason(found))
+        raw = store.read_manifest_bytes(fid, key)
+        if raw is None:  # deleted meanwhile
+            return None
+        found = _catalog.classify(raw, store.manifest_location(fid, key))
+        if not isinstance(found, Manifest):
+            # It records no time: the catalog keeps its file's instead.
+            modified = store.manifest_modified(fid, key)
+            if modified is None:  # pragma: no cover - deleted meanwhile
+                return None
+            unreadable.append(found._replace(modified_at=modified))
+            return _Problem(fid, key, "manifest", _unreadable_reason(found))
+    except StoreError as err:  # the OSError behind it says why
+        return _Problem(fid, key, "manifest", f"cannot read: {err.__cause__ or err}")
     manifests.append((found, len(raw)))
     try:
         payload = store.load(fid, key)
@@ -166,29 +160,34 @@ def _verify_entry(
         if found.outputs:  # results stored as files: check each file's checksum
             store.outputs(fid, key, cast(memoryview, payload))
     except CheckpointingError as err:
-        return _Problem(
-            fid, key, "entry", str(err).removeprefix(f"{store.entry_path(fid, key)}: ")
-        )
+        return _Problem(fid, key, "entry", _entry_message(store, fid, key, err))
     return None
 
 
-def _orphans(store: Store, fid: str, selection: _Selection) -> list[_Problem]:
+def _entry_message(
+    store: EntryStore, fid: str, key: str, err: CheckpointingError
+) -> str:
+    """*err*'s message, without the entry's location if it starts with it."""
+    # A store names the entry by its location, or by its path in the file
+    # system the location is a URL of (a store over fsspec): either is cut.
+    if isinstance(err, StoreError) and store.location(fid, key).endswith(err.path):
+        return str(err).removeprefix(f"{err.path}: ")
+    return str(err)
+
+
+def _orphans(store: EntryStore, fid: str, selection: _Selection) -> list[_Problem]:
     """Value files without a manifest: a writer stopped between the two."""
-    directory = store.root / fid
-    try:
-        names = {entry.name for entry in os.scandir(directory)}
-    except OSError:  # pragma: no cover - deleted meanwhile
-        return []
+    # Entry files first: an entry written meanwhile has its manifest (written
+    # last) by the time the manifests are listed, so it is no orphan.
+    entries = store.entry_names(fid)
+    with_manifest = set(store.manifest_names(fid))
     return [
         _Problem(
             fid,
-            name[:-5],
+            name,
             "no manifest",
             "value file without manifest (hits still work)",
         )
-        for name in sorted(names)
-        if name.endswith(".ckpt")
-        and not name.startswith(".")
-        and name[:-5] + ".json" not in names
-        and selection.keeps(name[:-5])
+        for name in entries
+        if name not in with_manifest and selection.keeps(name)
     ]

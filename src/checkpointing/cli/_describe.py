@@ -6,7 +6,7 @@ from ``.blobs/``) in text and JSON, the notes on a fingerprint's coverage, and
 why a manifest is unreadable. Shared by ``inspect``, ``show``, ``list`` and
 ``verify``; it changes when the way a reason or a problem is worded changes.
 
-Imports: ``_explain``, ``_manifest``, ``_store`` and ``_catalog`` (types), and
+Imports: ``_explain``, ``_manifest``, ``_protocol`` and ``_catalog`` (types), and
 ``cli._render``.
 """
 
@@ -23,7 +23,7 @@ from ._render import Segment, _Plain, _plural
 if TYPE_CHECKING:
     from checkpointing._manifest import Manifest
     from checkpointing.store._catalog import FunctionCatalog, Unreadable
-    from checkpointing.store._store import Store
+    from checkpointing.store._protocol import EntryStore
 
 
 def _unreadable_reason(record: Unreadable) -> str:
@@ -118,7 +118,7 @@ def _diff_segments(line: str) -> list[Segment]:
 
 
 def _diff(
-    store: Store, old_blob: str | None, new_blob: str | None, name: str
+    store: EntryStore, old_blob: str | None, new_blob: str | None, name: str
 ) -> list[str]:
     old = store.blob(old_blob) if old_blob else None
     new = store.blob(new_blob) if new_blob else None
@@ -129,7 +129,7 @@ def _diff(
 
 def _print_reason(
     out: _Plain,
-    store: Store,
+    store: EntryStore,
     manifest: Manifest,
     first: str,
     indent: str,
@@ -154,7 +154,7 @@ def _print_reason(
                 out.line(indent, "      ", *_diff_segments(line))
 
 
-def _reason_json(store: Store, manifest: Manifest) -> dict[str, Any]:
+def _reason_json(store: EntryStore, manifest: Manifest) -> dict[str, Any]:
     """The manifest as JSON, with a ``diff`` (list of lines) on every source change."""
     data: dict[str, Any] = json.loads(manifest.to_json())
     for change in data.get("reason", {}).get("changes", []):

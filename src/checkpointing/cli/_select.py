@@ -7,7 +7,12 @@ prefix) to a :class:`_Selection`, the catalogs of a selection, one key from a
 prefix, and reading one manifest for display. It changes when the way users
 name functions, keys or the directory changes.
 
-Imports: ``_errors``, ``_catalog``, ``_manifest`` (types) and ``_store``.
+Commands reach the store only through :class:`EntryStore` (no paths, no
+``os``), so they work on any store; only :func:`_resolve` builds a local
+:class:`Store`.
+
+Imports: ``_errors``, ``_catalog``, ``_store``, and ``_manifest`` and
+``_protocol`` (types).
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from checkpointing._errors import ConfigurationError, CorruptEntryError
+from checkpointing._errors import ConfigurationError, CorruptEntryError, StoreError
 from checkpointing.store import _catalog
 from checkpointing.store._store import Store
 
 if TYPE_CHECKING:
     from checkpointing._manifest import Manifest
     from checkpointing.store._catalog import FunctionCatalog, Unreadable
+    from checkpointing.store._protocol import EntryStore
 
 #: What a ``target`` argument may be (the help text of the commands taking one).
 _TARGET_HELP: Final = (
@@ -92,7 +98,7 @@ class _Selection:
         return self.key_prefix is None or key.startswith(self.key_prefix)
 
 
-def _select(store: Store, args: argparse.Namespace) -> _Selection:
+def _select(store: EntryStore, args: argparse.Namespace) -> _Selection:
     """Resolve ``args.target``: every function, matching functions, or a key prefix."""
     target = args.target
     ids = store.function_ids()
@@ -106,17 +112,17 @@ def _select(store: Store, args: argparse.Namespace) -> _Selection:
         hits = [
             fid
             for fid in ids
-            if any(p.name.startswith(prefix) for p in store.iter_manifest_files(fid))
+            if any(name.startswith(prefix) for name in store.manifest_names(fid))
         ]
         if hits:
             return _Selection(hits, prefix)
     raise ConfigurationError(
-        f"no function or key matches {target!r} in {store.root}; "
+        f"no function or key matches {target!r} in {store.location()}; "
         f"'{args.prog} inspect{args.dir_option}' lists them"
     )
 
 
-def _catalogs(store: Store, selection: _Selection) -> list[FunctionCatalog]:
+def _catalogs(store: EntryStore, selection: _Selection) -> list[FunctionCatalog]:
     """Read the catalog of every selected function, narrowed to the key prefix."""
     found = []
     for fid in selection.function_ids:
@@ -133,7 +139,7 @@ def _catalogs(store: Store, selection: _Selection) -> list[FunctionCatalog]:
     return found
 
 
-def _find_key(store: Store, prefix: str) -> tuple[str, str]:
+def _find_key(store: EntryStore, prefix: str) -> tuple[str, str]:
     """Return ``(function id, key)`` of the one entry whose key starts with *prefix*."""
     if not _is_key_prefix(prefix):
         raise ConfigurationError(
@@ -141,14 +147,14 @@ def _find_key(store: Store, prefix: str) -> tuple[str, str]:
         )
     prefix = prefix.lower()
     found = [
-        (fid, path.stem)
+        (fid, name)
         for fid in store.function_ids()
-        for path in store.iter_manifest_files(fid)
-        if path.name.startswith(prefix)
+        for name in store.manifest_names(fid)
+        if name.startswith(prefix)
     ]
     if not found:
         raise ConfigurationError(
-            f"no entry has a key starting with {prefix!r} in {store.root}"
+            f"no entry has a key starting with {prefix!r} in {store.location()}"
         )
     if len(found) > 1:
         listed = ", ".join(f"{key[:12]} ({fid})" for fid, key in sorted(found)[:5])
@@ -159,14 +165,18 @@ def _find_key(store: Store, prefix: str) -> tuple[str, str]:
 
 
 def _read_manifest(
-    store: Store, function_id: str, key: str
+    store: EntryStore, function_id: str, key: str
 ) -> Manifest | Unreadable | None:
     """The manifest of *key*, why it cannot be read, or ``None`` if it vanished."""
-    path = store.manifest_path(function_id, key)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+        raw = store.read_manifest_bytes(function_id, key)
+    except StoreError as err:
+        raise CorruptEntryError(err.path, _store_message(err)) from err
+    if raw is None:
         return None
-    except OSError as err:
-        raise CorruptEntryError(str(path), f"cannot read manifest: {err}") from err
-    return _catalog.classify(raw, str(path))
+    return _catalog.classify(raw, store.manifest_location(function_id, key))
+
+
+def _store_message(err: StoreError) -> str:
+    """*err*'s message without the location it starts with."""
+    return str(err).removeprefix(f"{err.path}: ")

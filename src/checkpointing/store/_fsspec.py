@@ -108,6 +108,8 @@ class FsspecFileSystem:
         """The file's modification time if fsspec knows it, else ``0.0``."""
         try:
             return float(self.fs.modified(path).timestamp())
+        except FileNotFoundError:
+            raise  # no file is not "no time": the protocol's FileNotFoundError
         except (NotImplementedError, OSError, AttributeError, ValueError):
             return 0.0
 

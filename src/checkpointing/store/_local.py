@@ -29,6 +29,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final, final
 
 import xxhash
@@ -248,8 +249,10 @@ class LocalFileSystem:
 
     def read_bytes(self, path: str) -> bytes:
         """Return the bytes of the file at *path*."""
-        with open(path, "rb") as file:
-            return file.read()
+        # Through pathlib, as the command line read manifests before it used
+        # the store: tests make a manifest unreadable by patching it. Not on
+        # the hit path (manifests, sources and catalogs only: ~3 µs more).
+        return Path(path).read_bytes()
 
     def map(self, path: str, *, writable: bool) -> memoryview | None:
         """Map the file read-only (or copy-on-write); an empty file is not mapped."""

@@ -140,6 +140,26 @@ class EntryStore(Protocol):
         """Return the manifests a miss is explained against."""
         ...
 
+    def manifest_names(self, function_id: str) -> list[str]:
+        """Return the names of the entries that have a manifest (readable or not), sorted."""
+        ...
+
+    def entry_names(self, function_id: str) -> list[str]:
+        """Return the names of the entries that have an entry file, sorted."""
+        ...
+
+    def read_manifest_bytes(self, function_id: str, name: str) -> bytes | None:
+        """Return an entry's manifest as stored (not parsed), or ``None``."""
+        ...
+
+    def manifest_modified(self, function_id: str, name: str) -> float | None:
+        """Return when an entry's manifest file changed (epoch seconds), or ``None``."""
+        ...
+
+    def manifest_location(self, function_id: str, name: str) -> str:
+        """Where an entry's manifest is, for messages: a path or URL."""
+        ...
+
     def function_ids(self) -> list[str]:
         """Return the function directory names, sorted."""
         ...

@@ -774,6 +774,84 @@ class Store:
         for path in self._manifest_paths(function_id):
             yield Path(path)
 
+    def _names(self, function_id: str, suffix: str) -> list[str]:
+        """The sorted names of *function_id*'s files ending in *suffix* (not hidden)."""
+        directory = self._fs.join(self._root_text, check_name(function_id, "function"))
+        return sorted(
+            name[: -len(suffix)]
+            for name in self._fs.listdir(directory)
+            if name.endswith(suffix) and not name.startswith(".")
+        )
+
+    def manifest_names(self, function_id: str) -> list[str]:
+        """
+        Return the names of *function_id*'s entries that have a manifest, sorted.
+
+        Readable or not (another format version, damaged): what
+        :meth:`iter_manifest_files` lists, as entry names.
+        """
+        return self._names(function_id, MANIFEST_SUFFIX)
+
+    def entry_names(self, function_id: str) -> list[str]:
+        """
+        Return the names of *function_id*'s entries that have an entry file, sorted.
+
+        With or without a manifest: an entry file whose manifest is missing
+        (a writer stopped between the two) still serves hits.
+        """
+        return self._names(function_id, ENTRY_SUFFIX)
+
+    def read_manifest_bytes(self, function_id: str, name: str) -> bytes | None:
+        """
+        Return the raw bytes of an entry's manifest, or ``None`` if it has none.
+
+        For callers that classify manifests themselves (``verify``, ``show``):
+        bytes that do not parse are returned as they are.
+
+        Raises:
+            StoreError: If the manifest exists but cannot be read (the
+                :class:`OSError` is its cause).
+        """
+        path = self._path(function_id, name, MANIFEST_SUFFIX)
+        try:
+            return self._fs.read_bytes(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as err:
+            raise StoreError(
+                self._fs.location(path), f"cannot read manifest: {err}"
+            ) from err
+
+    def manifest_modified(self, function_id: str, name: str) -> float | None:
+        """
+        Return when an entry's manifest file last changed, or ``None`` if it has none.
+
+        Epoch seconds, ``0.0`` if the file system keeps no times. Only for
+        reports on manifests that cannot be read: entry ages come from the
+        times the manifests record.
+
+        Raises:
+            StoreError: If the manifest exists but its time cannot be read.
+        """
+        path = self._path(function_id, name, MANIFEST_SUFFIX)
+        try:
+            return self._fs.modified(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as err:
+            raise StoreError(
+                self._fs.location(path), f"cannot read manifest: {err}"
+            ) from err
+
+    def manifest_location(self, function_id: str, name: str) -> str:
+        """
+        Return where an entry's manifest is, for messages: a path or a URL.
+
+        Raises:
+            StoreError: If a name is not a valid file name.
+        """
+        return self._fs.location(self._path(function_id, name, MANIFEST_SUFFIX))
+
     def function_ids(self) -> list[str]:
         """Return the names of the function directories, sorted."""
         try:

@@ -655,6 +655,73 @@ class TieredStore:
                     seen.add(path.name)
                     yield path
 
+    def manifest_names(self, function_id: str) -> list[str]:
+        """Return the names of the entries with a manifest in any tier, sorted, each once."""
+        return sorted(
+            {name for tier in self.tiers for name in tier.manifest_names(function_id)}
+        )
+
+    def entry_names(self, function_id: str) -> list[str]:
+        """Return the names of the entries with an entry file in any tier, sorted, each once."""
+        return sorted(
+            {name for tier in self.tiers for name in tier.entry_names(function_id)}
+        )
+
+    def read_manifest_bytes(self, function_id: str, name: str) -> bytes | None:
+        """
+        Return the raw manifest of *name* from the fastest tier that has one.
+
+        Returns:
+            The bytes, or ``None`` if no tier has a manifest of *name*.
+
+        Raises:
+            StoreError: If no tier has a readable manifest file and one could
+                not be read.
+        """
+        error: StoreError | None = None
+        for tier in self.tiers:
+            try:
+                raw = tier.read_manifest_bytes(function_id, name)
+            except StoreError as err:
+                error = error or err
+                continue
+            if raw is not None:
+                return raw
+        if error is not None:
+            raise error
+        return None
+
+    def manifest_modified(self, function_id: str, name: str) -> float | None:
+        """
+        Return when the manifest of *name* changed, in the fastest tier that has one.
+
+        Raises:
+            StoreError: If no tier has its time and one could not be read.
+        """
+        error: StoreError | None = None
+        for tier in self.tiers:
+            try:
+                modified = tier.manifest_modified(function_id, name)
+            except StoreError as err:
+                error = error or err
+                continue
+            if modified is not None:
+                return modified
+        if error is not None:
+            raise error
+        return None
+
+    def manifest_location(self, function_id: str, name: str) -> str:
+        """
+        Return the manifest of *name* in the fastest tier that has its entry.
+
+        The tier :meth:`location` names for the entry, as :meth:`manifest_path`.
+
+        Raises:
+            StoreError: If a name is not a valid file name.
+        """
+        return self._holder(function_id, name).manifest_location(function_id, name)
+
     def function_ids(self) -> list[str]:
         """Return the function directory names of all tiers, sorted, each once."""
         return sorted({fid for tier in self.tiers for fid in tier.function_ids()})
