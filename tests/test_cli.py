@@ -1256,10 +1256,11 @@ class TestHelpers:
         assert _select._read_manifest(store, "pkg.f", "ab" * 16) is None
         store.save(make_manifest(key="ab" * 16), b"x", {})
 
-        def refuse(self):
+        def refuse(self, path):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        # The command line reads manifests through the store's file system.
+        monkeypatch.setattr(LocalFileSystem, "read_bytes", refuse)
         with pytest.raises(CorruptEntryError, match="cannot read manifest"):
             _select._read_manifest(store, "pkg.module.func", "ab" * 16)
         problem = _cmd_verify._verify_entry(store, "pkg.module.func", "ab" * 16, [], [])
