@@ -567,8 +567,9 @@ def section_versus(results: Results) -> str:
             + (" with edits" if current.get("src_changed") else "")
             + f". {rounds} of one `benchmarks/versus.py --workload` process per side,"
             f" baseline first; {sizes['repeat']} large operations per round"
-            f" ({sizes['gib']:g} GiB array, {sizes['digest_mb']:g} MB digest). A cell is"
-            " the mean over the rounds of that side's medians.",
+            f" ({sizes['gib']:g} GiB array, {sizes['digest_mb']:g} MB digest), after"
+            " an uncounted warm-up round per side. A cell is the median over the rounds"
+            " of that side's medians; the ratio is the median of the per-round ratios.",
             "",
             table(
                 [
