@@ -1481,7 +1481,7 @@ class TestHitCounts:
     def test_hits_are_counted_without_writes_then_flushed(self, capsys, tmp_path):
         """Hits stay in memory until flushed (at exit); then inspect shows them."""
         from checkpointing import checkpoint
-        from checkpointing.store import _store
+        from checkpointing.store import _store_upkeep
 
         @checkpoint(directory=tmp_path)
         def f(x):
@@ -1493,7 +1493,7 @@ class TestHitCounts:
         for _ in range(5):
             f(1)
         assert before == catalog.read_bytes()  # a hit never writes
-        _store._flush_hits()  # what atexit does
+        _store_upkeep._flush_hits()  # what atexit does
         _, out, _ = _run(capsys, "inspect", "--dir", str(tmp_path), "--json")
         (row,) = json.loads(out)["functions"]
         assert (5, 1) == (row["hits"], row["misses"])

@@ -153,10 +153,25 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         {"store._catalog", "store._filesystem", "store._layout", "store._protocol"}
     ),
     "store._protocol": frozenset({"_manifest", "store._catalog", "store._locks"}),
+    # Store: one mixin a concern over the shared state (as fingerprint._walk_*).
+    "store._store_state": frozenset(
+        {"_errors", "_manifest", "_settings"}
+        | {f"store.{m}" for m in ("_layout", "_format", "_locks", "_filesystem")}
+        | {f"store.{m}" for m in ("_local", "_catalog", "_protocol")}
+    ),
+    **{
+        f"store._store_{part}": frozenset(
+            {"_errors", "_manifest", "_settings", "store._store_state"}
+            | {f"store.{m}" for m in ("_layout", "_format", "_locks", "_filesystem")}
+            | {f"store.{m}" for m in ("_local", "_catalog", "_protocol", "_eviction")}
+        )
+        for part in ("reads", "writes", "listing", "upkeep")
+    },
     "store._store": frozenset(
         {"_errors", "_manifest", "_settings"}
         | {f"store.{m}" for m in ("_layout", "_format", "_locks", "_filesystem")}
         | {f"store.{m}" for m in ("_local", "_catalog", "_protocol", "_eviction")}
+        | {f"store._store_{m}" for m in ("reads", "writes", "listing", "upkeep")}
     ),
     "store._tiers": frozenset(
         {"_errors", "_manifest"}

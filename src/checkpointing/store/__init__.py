@@ -17,6 +17,10 @@ Modules, bottom layer first (each imports only layers below it, plus
 * ``_fsspec``: :class:`FsspecFileSystem` (any fsspec file system).
 * ``_catalog``: the per-function index behind ``inspect`` (a local accelerator).
 * ``_protocol``: :class:`EntryStore`, :data:`MISSING`, :class:`Eviction`.
+* ``_store_state``: a store's shared state (paths, read memos, ``_forget``).
+* ``_store_reads``, ``_store_writes``, ``_store_listing``, ``_store_upkeep``:
+  the parts of a store (verified reads, atomic writes, manifests and names,
+  hit records, copies, removal, eviction), one mixin each.
 * ``_store``: :class:`Store`, one cache directory over a file system.
 * ``_tiers``: :class:`TieredStore`, fast tiers in front of slow ones.
 
