@@ -173,9 +173,15 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         | {f"store.{m}" for m in ("_local", "_catalog", "_protocol", "_eviction")}
         | {f"store._store_{m}" for m in ("reads", "writes", "listing", "upkeep")}
     ),
+    # TieredStore: the write-back and the tiered reads, then the class.
+    "store._write_back": frozenset({"_errors", "store._store"}),
+    "store._tier_reads": frozenset(
+        {"_errors", "store._protocol", "store._store", "store._write_back"}
+    ),
     "store._tiers": frozenset(
         {"_errors", "_manifest"}
         | {f"store.{m}" for m in ("_catalog", "_locks", "_protocol", "_store")}
+        | {"store._tier_reads", "store._write_back"}
     ),
     # Lazy re-exports (types for mypy; names imported on first access).
     "store": frozenset(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import checkpointing.store._tiers as tiers_module
+import checkpointing.store._write_back as write_back_module
 from checkpointing import (
     MISSING,
     ConfigurationError,
@@ -428,7 +428,7 @@ class TestWriteBack:
 
     def test_idle_thread_exits_and_restarts(self, tmp_path, monkeypatch):
         """The write-back thread ends when idle; the next save starts a new one."""
-        monkeypatch.setattr(tiers_module, "_IDLE_SECONDS", 0.01)
+        monkeypatch.setattr(write_back_module, "_IDLE_SECONDS", 0.01)
         fast, slow = _stores(tmp_path)
         tiered = TieredStore([fast, slow], write_back="background")
         _save(tiered, key=KEY)

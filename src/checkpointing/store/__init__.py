@@ -22,6 +22,8 @@ Modules, bottom layer first (each imports only layers below it, plus
   the parts of a store (verified reads, atomic writes, manifests and names,
   hit records, copies, removal, eviction), one mixin each.
 * ``_store``: :class:`Store`, one cache directory over a file system.
+* ``_write_back``: copying new entries to slower tiers (queue, thread, exit hook).
+* ``_tier_reads``: tiered reads (fast to slow, quarantine, copy-forward).
 * ``_tiers``: :class:`TieredStore`, fast tiers in front of slow ones.
 
 Every name loads on first use: a plain ``import checkpointing`` does not pay

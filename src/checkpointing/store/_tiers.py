@@ -24,26 +24,24 @@ list of paths "from the fast (default or main) cache to slower", with
 ``write_back`` copying new values to the slower caches); there, write-back of
 caches mapped to the file system was left to "a background rsync loop".
 
-One reason to change: how tiers combine (read order, copy-forward,
-write-back). Long because :class:`TieredStore` implements the whole
-:class:`~._protocol.EntryStore` protocol, each method stating its own tier
-rule; the background write-back shares its queue and counters with
-:meth:`TieredStore.evict` (entries still queued are never evicted).
-Imports :mod:`checkpointing._errors`, :mod:`checkpointing._manifest` and the
-store's :mod:`._protocol`, :mod:`._store`, :mod:`._catalog` and :mod:`._locks`
-(types).
+One reason to change: how tiers combine into one :class:`~._protocol.EntryStore`
+(each method stating its own tier rule: listing, writing, removal,
+eviction). :class:`TieredStore` combines the parts that change for other
+reasons: :mod:`._tier_reads` (read order, quarantine, copy-forward) and
+:mod:`._write_back` (the write-back to slower tiers, its queue and thread,
+whose counters :meth:`TieredStore.evict` reads: entries still queued are
+never evicted). Imports :mod:`checkpointing._errors`,
+:mod:`checkpointing._manifest` and the store's :mod:`._protocol`,
+:mod:`._store`, :mod:`._tier_reads`, :mod:`._write_back`, :mod:`._catalog`
+and :mod:`._locks` (types).
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import logging
 import queue
 import threading
 import time
 import warnings
-import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
@@ -51,16 +49,16 @@ from typing import TYPE_CHECKING, BinaryIO, Final, final
 
 from checkpointing._errors import (
     ConfigurationError,
-    CorruptEntryError,
     StoreError,
     StoreWriteWarning,
-    UntrustedDirectoryError,
     user_stacklevel,
 )
 from checkpointing._manifest import Manifest
 
-from ._protocol import MISSING, Eviction, _Missing
+from ._protocol import Eviction
 from ._store import Store
+from ._tier_reads import _TierReads
+from ._write_back import _background_stores, _register_exit_hook, _WriteBack
 
 if TYPE_CHECKING:
     from ._catalog import FunctionCatalog, Unreadable
@@ -69,49 +67,12 @@ if TYPE_CHECKING:
 
 __all__ = ["WRITE_BACK_MODES", "TieredStore"]
 
-logger = logging.getLogger("checkpointing")
-
 #: The valid values of ``write_back=``.
 WRITE_BACK_MODES: Final = ("sync", "background")
-#: Seconds the background thread waits for work before it exits (it is
-#: restarted by the next write): an idle store holds no thread.
-_IDLE_SECONDS: Final = 2.0
-#: Entries whose serving tier is remembered for :meth:`TieredStore.outputs`.
-_SERVED_ENTRIES: Final = 1024
-
-# Stores with background write-back, flushed at exit. Weak: a store nobody
-# uses any more (and whose queue is empty: the thread holds the store while
-# it works) is not kept alive just to be flushed.
-_background_stores: weakref.WeakSet[TieredStore] = weakref.WeakSet()
-_exit_hook_lock = threading.Lock()
-_exit_hook_registered: list[bool] = []
-
-
-def _flush_at_exit() -> None:
-    """Finish every queued write-back before the interpreter exits."""
-    for store in list(_background_stores):
-        store._drain()
-
-
-def _register_exit_hook() -> None:
-    with _exit_hook_lock:
-        if not _exit_hook_registered:
-            atexit.register(_flush_at_exit)
-            _exit_hook_registered.append(True)
-
-
-def _copy(source: Store, target: Store, function_id: str, name: str) -> bool:
-    """
-    Copy one entry from *source* to *target* (see :meth:`Store.copy_entry`).
-
-    Raises:
-        StoreError: If *target* cannot be written.
-    """
-    return source.copy_entry(target, function_id, name)
 
 
 @final
-class TieredStore:
+class TieredStore(_TierReads, _WriteBack):
     """
     A hierarchy of stores, fastest first, used like one :class:`Store`.
 
@@ -289,297 +250,6 @@ class TieredStore:
             StoreError: If a name is not a valid file name.
         """
         return self._holder(function_id, name).files_path(function_id, name)
-
-    # -- reading -------------------------------------------------------------
-    def load(
-        self,
-        function_id: str,
-        name: str,
-        *,
-        max_age: float | None = None,
-        key: str | None = None,
-    ) -> memoryview | _Missing:
-        """
-        Return the verified payload of an entry from the fastest tier that has it.
-
-        Tiers are tried fast to slow with :meth:`Store.load`. A hit in a
-        slower tier is copied into every faster tier first (a failure to copy
-        is logged, never raised: the value is still returned). A damaged entry
-        in one tier does not hide a good copy in another: it is quarantined
-        in its tier and the next tier is tried (the good copy then replaces
-        it). A tier that cannot be read at all is skipped the same way, but
-        left in place.
-
-        Args:
-            function_id: The function's directory name.
-            name: The entry's name (32-character hex key or a readable name).
-            max_age: Seconds; an entry written longer ago counts as missing.
-            key: The hex key the entry must hold (see :meth:`Store.load`).
-
-        Returns:
-            The payload (a read-only view), or :data:`MISSING` if no tier has
-            a valid entry.
-
-        Raises:
-            UntrustedDirectoryError: If a tier tried is not trusted (always
-                raised at once, never skipped).
-            StoreError: If no tier has the entry and one could not be read
-                (raised in preference to a damaged entry, which was already
-                moved aside).
-            CorruptEntryError: If no tier has the entry and one had a damaged
-                copy (now quarantined), so the caller recomputes and warns.
-        """
-        # The hit path: a hit in the fastest tier goes straight back. Anything
-        # else (a miss, an error) goes the full way, which reads it again.
-        try:
-            payload = self.tiers[0].load(function_id, name, max_age=max_age, key=key)
-        except StoreError:
-            payload = MISSING
-        if payload is not MISSING:
-            if self._served:
-                self._remember(function_id, name, 0)
-            return payload
-
-        def read(tier: Store) -> memoryview | _Missing:
-            return tier.load(function_id, name, max_age=max_age, key=key)
-
-        return self._read(function_id, name, read)
-
-    def load_mapped(
-        self,
-        function_id: str,
-        name: str,
-        *,
-        key: str | None = None,
-        max_age: float | None = None,
-        writable: bool = False,
-    ) -> memoryview | _Missing:
-        """
-        Map an entry into memory from the fastest tier that has it.
-
-        Same tier order, quarantine and copy-forward as :meth:`load`. After a
-        hit in a slower tier has been copied forward, the entry is mapped
-        from the fastest tier (local pages), else from the tier that has it.
-
-        Args:
-            function_id: The function's directory name.
-            name: The entry's name.
-            key: The hex key the entry must hold (see :meth:`Store.load`).
-            max_age: Seconds; older entries are :data:`MISSING`.
-            writable: Map copy-on-write instead of read-only.
-
-        Returns:
-            The mapped payload, or :data:`MISSING`.
-
-        Raises:
-            UntrustedDirectoryError: If a tier tried is not trusted.
-            StoreError: As :meth:`load`.
-            CorruptEntryError: As :meth:`load`.
-        """
-
-        def read(tier: Store) -> memoryview | _Missing:
-            return tier.load_mapped(
-                function_id, name, key=key, max_age=max_age, writable=writable
-            )
-
-        return self._read(function_id, name, read, remap=True)
-
-    def _read(
-        self,
-        function_id: str,
-        name: str,
-        read: Callable[[Store], memoryview | _Missing],
-        *,
-        remap: bool = False,
-    ) -> memoryview | _Missing:
-        corrupt: CorruptEntryError | None = None
-        failed: StoreError | None = None
-        for index, tier in enumerate(self.tiers):
-            try:
-                payload = read(tier)
-            except UntrustedDirectoryError:
-                raise  # a security refusal, never "try elsewhere"
-            except CorruptEntryError as err:
-                logger.warning(
-                    "damaged entry %s/%s in tier %d (%s): %s; quarantined",
-                    function_id,
-                    name,
-                    index,
-                    tier.location(),
-                    err,
-                )
-                with contextlib.suppress(StoreError, OSError):
-                    tier.quarantine(function_id, name)
-                corrupt = corrupt or err
-                continue
-            except StoreError as err:
-                logger.warning(
-                    "cannot read %s/%s in tier %d (%s): %s",
-                    function_id,
-                    name,
-                    index,
-                    tier.location(),
-                    err,
-                )
-                failed = failed or err
-                continue
-            if payload is MISSING:
-                continue
-            served = self._copy_forward(function_id, name, index)
-            self._remember(function_id, name, served)
-            if remap and served < index:
-                # Map the local copy rather than the slow tier's file; if it
-                # vanished meanwhile (evicted, cleared), keep the slow mapping.
-                with contextlib.suppress(StoreError):
-                    local = read(self.tiers[served])
-                    if local is not MISSING:
-                        return local
-                self._remember(function_id, name, index)
-            return payload
-        # No tier has a good copy. A read failure wins over a damaged entry:
-        # damaged copies are already moved aside, while a tier that could not
-        # be read must not have its (perhaps good) entry quarantined by the caller.
-        if failed is not None:
-            raise failed
-        if corrupt is not None:
-            raise corrupt
-        return MISSING
-
-    def _copy_forward(self, function_id: str, name: str, index: int) -> int:
-        """
-        Copy the entry found in tier *index* into every faster tier.
-
-        Returns:
-            The fastest tier that now holds the entry.
-        """
-        if index == 0:
-            return 0
-        source = self.tiers[index]
-        fastest = index
-        for target_index in range(index - 1, -1, -1):
-            target = self.tiers[target_index]
-            try:
-                copied = _copy(source, target, function_id, name)
-            except UntrustedDirectoryError:
-                raise  # the fast directory itself is unsafe: the caller must know
-            except StoreError as err:
-                # A full or read-only fast disk: the slow copy still serves.
-                logger.warning(
-                    "cannot copy %s/%s forward from tier %d (%s) to tier %d (%s): %s",
-                    function_id,
-                    name,
-                    index,
-                    source.location(),
-                    target_index,
-                    target.location(),
-                    err,
-                )
-                continue
-            if copied:
-                fastest = target_index
-                logger.debug(
-                    "copied %s/%s forward from tier %d to tier %d",
-                    function_id,
-                    name,
-                    index,
-                    target_index,
-                )
-        return fastest
-
-    def _remember(self, function_id: str, name: str, index: int) -> None:
-        if index == 0:
-            # The hit path: the default needs no entry, and no lock unless an
-            # older entry (served by a slower tier) must go.
-            if self._served:
-                with self._lock:
-                    self._served.pop((function_id, name), None)
-            return
-        with self._lock:
-            served = self._served
-            served[(function_id, name)] = index
-            served.move_to_end((function_id, name))
-            while len(served) > _SERVED_ENTRIES:
-                served.popitem(last=False)
-
-    def outputs(
-        self,
-        function_id: str,
-        name: str,
-        payload: memoryview,
-        *,
-        verify: bool = True,
-        skip_checksum: Collection[str] = (),
-    ) -> dict[str, str]:
-        """
-        Return the result files of an entry, checked, from the tier that serves it.
-
-        The tier that served the last :meth:`load` of the entry is tried
-        first (after a copy-forward, the fastest tier), then the others in
-        order: the first tier whose files match the table in *payload* wins.
-
-        Args:
-            function_id: The function's directory name.
-            name: The entry's name.
-            payload: The entry's payload (from :meth:`load`): its file table.
-            verify: Check every file's xxh3-64 checksum (see
-                :meth:`Store.outputs`).
-            skip_checksum: File names checked by size only (memory mapped).
-
-        Returns:
-            File name (e.g. ``"value.npy"``) to absolute path.
-
-        Raises:
-            CorruptEntryError: If no tier has all the files, matching the
-                table (the first tier's error).
-        """
-        with self._lock:
-            first = self._served.get((function_id, name), 0)
-        others = [tier for i, tier in enumerate(self.tiers) if i != first]
-        try:
-            return self.tiers[first].outputs(
-                function_id, name, payload, verify=verify, skip_checksum=skip_checksum
-            )
-        except CorruptEntryError as err:
-            error = err
-        for tier in others:
-            with contextlib.suppress(CorruptEntryError):
-                return tier.outputs(
-                    function_id,
-                    name,
-                    payload,
-                    verify=verify,
-                    skip_checksum=skip_checksum,
-                )
-        raise error
-
-    def is_valid(
-        self,
-        function_id: str,
-        name: str,
-        *,
-        max_age: float | None = None,
-        key: str | None = None,
-    ) -> bool:
-        """
-        Return whether some tier has a complete, verified, unexpired entry.
-
-        Nothing is copied forward: this only answers the question.
-
-        Args:
-            function_id: The function's directory name.
-            name: The entry's name.
-            max_age: Seconds; older entries do not count.
-            key: The hex key the entry must hold (see :meth:`Store.load`).
-
-        Returns:
-            ``True`` if some tier would serve the entry.
-        """
-        # Each tier's own check: the entry and, for file serializers, its
-        # result files (a damaged file in every tier is not a valid entry).
-        return any(
-            tier.is_valid(function_id, name, max_age=max_age, key=key)
-            for tier in self.tiers
-        )
 
     def contains(self, function_id: str, key: str) -> bool:
         """Return whether any tier has an entry file for *key* (not verified)."""
@@ -790,108 +460,6 @@ class TieredStore:
         else:
             self._submit(function_id, name)
         return path
-
-    def _write_back_to(self, function_id: str, name: str, index: int) -> str | None:
-        """Copy an entry from the fastest tier to tier *index*; return why it failed."""
-        try:
-            copied = _copy(self.tiers[0], self.tiers[index], function_id, name)
-        except StoreError as err:
-            reason = str(err)
-        else:
-            if copied:
-                return None
-            reason = "no verified entry in the fastest tier (evicted or replaced?)"
-        with self._lock:
-            self.write_back_failures += 1
-        return reason
-
-    def _submit(self, function_id: str, name: str) -> None:
-        with self._lock:
-            self._pending += 1
-            self._pending_names[name] += 1
-        # Outside the lock: a full queue blocks here until the thread takes an
-        # item, and the thread needs the lock to report it done.
-        self._queue.put((function_id, name))
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._work,
-                    name=f"checkpointing-write-back-{self.tiers[0].root.name}",
-                    daemon=True,
-                )
-                self._thread.start()
-
-    def _work(self) -> None:
-        """Body of the write-back thread: serve the queue until it stays empty."""
-        while True:
-            try:
-                item = self._queue.get(timeout=_IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    # Under the lock, so a concurrent _submit either sees this
-                    # thread still registered (and the item is served after
-                    # the check below) or sees None and starts a new thread.
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            self._write_back_item(item)
-
-    def _write_back_item(self, item: tuple[str, str]) -> None:
-        function_id, name = item
-        try:
-            for index in range(1, len(self.tiers)):
-                error = self._write_back_to(function_id, name, index)
-                if error is not None:
-                    logger.warning(
-                        "checkpointing: %s/%s was not written back to tier %d (%s): %s",
-                        function_id,
-                        name,
-                        index,
-                        self.tiers[index].location(),
-                        error,
-                    )
-        except Exception:
-            # A thread has no caller to raise to: an unexpected error is logged
-            # with its traceback and counted, and the thread goes on (if it
-            # died, the bounded queue would block every later save).
-            logger.exception("checkpointing: write-back of %s/%s failed", *item)
-            with self._lock:
-                self.write_back_failures += 1
-        finally:
-            self._queue.task_done()
-            with self._lock:
-                self._pending -= 1
-                self._pending_names[name] -= 1
-                if self._pending_names[name] <= 0:
-                    del self._pending_names[name]
-                self._done.notify_all()
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """
-        Wait until every queued write-back has finished.
-
-        Args:
-            timeout: Seconds to wait at most; ``None`` waits as long as it takes.
-
-        Returns:
-            ``True`` if nothing is left to write back, ``False`` on timeout.
-            Always ``True`` with ``write_back="sync"``.
-        """
-        with self._done:
-            return self._done.wait_for(lambda: self._pending == 0, timeout)
-
-    def _drain(self) -> None:
-        """Serve the queue in this thread, then wait (the ``atexit`` flush)."""
-        # Not flush(): the thread may have gone idle, and from an atexit hook
-        # a new thread may not start (Python 3.12+ refuses at shutdown).
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            self._write_back_item(item)
-        self.flush()
 
     # -- removing ------------------------------------------------------------
     def clear(self, function_id: str | None = None) -> int:
