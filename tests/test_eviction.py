@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import time
 import weakref
 from pathlib import Path
@@ -69,19 +70,31 @@ class TestEvict:
         assert [(old, "expired")] == [(e.key, e.why) for e in evicted]
         assert store.contains(FID, new)
 
-    def test_entry_without_manifest_has_no_recorded_age(self, tmp_path):
-        """A crash's orphan (entry file, no manifest) expires and is used least."""
+    def test_entry_without_manifest_ages_by_its_file(self, tmp_path):
+        """A crash's orphan (entry file, no manifest) ages by its file's time."""
         store = Store(tmp_path)
-        orphan, kept = _save(store, 1), _save(store, 2, written=7200)
+        orphan, kept = _save(store, 1), _save(store, 2, written=600)
         store.manifest_path(FID, orphan).unlink()
-        assert [(orphan, "expired", None)] == [
-            (e.key, e.why, e.written_at)
-            for e in store.evict(max_age=10 * 3600, dry_run=True)
+        entry = store.entry_path(FID, orphan)
+        old = time.time() - 7200
+        os.utime(entry, (old, old))
+        assert [(orphan, "expired")] == [
+            (e.key, e.why) for e in store.evict(max_age=3600, dry_run=True)
         ]
         size = sum(p.stat().st_size for p in (tmp_path / FID).glob("0*"))
         evicted = store.evict(size_limit=size - 1)
         assert [orphan] == [e.key for e in evicted]
         assert store.contains(FID, kept)
+
+    def test_write_in_flight_is_not_evicted(self, tmp_path):
+        """An entry whose manifest is not written yet is young, not expired or least used."""
+        store = Store(tmp_path)
+        older, in_flight = _save(store, 1, written=600), _save(store, 2)
+        store.manifest_path(FID, in_flight).unlink()  # its writer is about to add it
+        assert [] == store.evict(max_age=3600, dry_run=True)
+        size = sum(p.stat().st_size for p in (tmp_path / FID).glob("0*"))
+        assert [older] == [e.key for e in store.evict(size_limit=size - 1)]
+        assert store.contains(FID, in_flight)
 
     def test_dry_run_deletes_nothing(self, tmp_path):
         """dry_run reports without deleting."""

@@ -98,6 +98,12 @@ def select_evictions(
             elif key in catalog.unreadable:
                 # No recorded time: the manifest file's, where the file system keeps one.
                 written = catalog.unreadable[key].modified_at or None
+            else:
+                # An entry file without a manifest: a crash's orphan, or another
+                # process's write whose manifest lands next (the entry goes first).
+                # Its file's time stands in, so a write in flight is young and
+                # recently used, never expired or evicted first; an orphan ages.
+                written = _file_time(fs, prefix + key + ENTRY_SUFFIX)
             if key in protected:
                 fixed += sizes[key]
             elif max_age is not None and (written is None or now - written > max_age):
@@ -120,3 +126,11 @@ def select_evictions(
             doomed.append(Eviction(function_id, key, size, "size", written))
             total -= size
     return doomed
+
+
+def _file_time(fs: FileSystem, path: str) -> float | None:
+    """The file's modification time (epoch seconds), ``None`` if it has none or is gone."""
+    try:
+        return fs.modified(path) or None
+    except OSError:
+        return None
