@@ -146,6 +146,29 @@ def current_source(directory: Path, git_state: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def prepare_sides(
+    rev: str, root: Path, git_state: dict[str, Any], *, smoke: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """
+    The two ``src/`` trees compared, under *root*: the baseline's and the current one.
+
+    Returns ``(baseline, current)``, each a record with at least ``src`` (the
+    directory to put first on ``PYTHONPATH``), ``commit`` and ``tree_digest``.
+    """
+    commit, fallback = resolve(rev, smoke=smoke)
+    baseline_src = export(commit, root / "baseline")
+    baseline = {
+        "rev": rev,
+        "commit": commit,
+        "src": str(baseline_src),
+        "source": f"git archive of src/ at {commit}",
+        "tree_digest": tree_digest(baseline_src),
+    }
+    if fallback:
+        baseline["fallback"] = fallback
+    return baseline, current_source(root / "current", git_state)
+
+
 def side_environment(src: str) -> dict[str, str]:
     env = {**os.environ}
     env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
@@ -269,18 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="hit-versus-") as tmp,
     ):
         root = Path(tmp)
-        commit, fallback = resolve(options.baseline, smoke=options.smoke)
-        baseline_src = export(commit, root / "baseline")
-        baseline = {
-            "rev": options.baseline,
-            "commit": commit,
-            "src": str(baseline_src),
-            "source": f"git archive of src/ at {commit}",
-            "tree_digest": tree_digest(baseline_src),
-        }
-        if fallback:
-            baseline["fallback"] = fallback
-        current = current_source(root / "current", run.environment["git"])
+        baseline, current = prepare_sides(
+            options.baseline, root, run.environment["git"], smoke=options.smoke
+        )
         sources = {"baseline": baseline["src"], "current": current["src"]}
         runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
         for number in range(rounds):

@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps(result))
         return 0
-    from hit_versus import current_source, export, resolve, tree_digest
+    from hit_versus import prepare_sides
 
     rounds = options.rounds or (1 if options.smoke else 3)
     sizes = {
@@ -258,16 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="versus-") as tmp,
     ):
         root = Path(tmp)
-        commit, fallback = resolve(options.baseline, smoke=options.smoke)
-        baseline_src = export(commit, root / "baseline")
-        baseline = {
-            "rev": options.baseline,
-            "commit": commit,
-            "src": str(baseline_src),
-            "tree_digest": tree_digest(baseline_src),
-            **({"fallback": fallback} if fallback else {}),
-        }
-        current = current_source(root / "current", run.environment["git"])
+        baseline, current = prepare_sides(
+            options.baseline, root, run.environment["git"], smoke=options.smoke
+        )
         sources = {"baseline": baseline["src"], "current": current["src"]}
         runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
         # One round per side first, not counted: the first gigabyte written on
