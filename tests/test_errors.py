@@ -15,6 +15,7 @@ from checkpointing import (
     CorruptEntryError,
     FingerprintError,
     SerializationError,
+    SignatureMismatchError,
     StoreError,
     UntrustedDirectoryError,
 )
@@ -28,6 +29,10 @@ ERRORS = [
     (SerializationError("json", "not JSON"), {"serializer": "json"}),
     (StoreError("/cache/a.ckpt", "disk full"), {"path": "/cache/a.ckpt"}),
     (CorruptEntryError("/cache/a.ckpt", "bad checksum"), {"path": "/cache/a.ckpt"}),
+    (
+        SignatureMismatchError("/cache/a.ckpt", "HMAC signature mismatch"),
+        {"path": "/cache/a.ckpt"},
+    ),
     (UntrustedDirectoryError("/cache", "owned by uid 7"), {"path": "/cache"}),
     (ConfigurationError("bad option"), {}),
     (CheckpointingError("plain"), {}),

@@ -147,7 +147,11 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "store._local": frozenset(
         {"_errors", "store._filesystem", "store._format", "store._locks"}
     ),
-    "store._fsspec": frozenset({"store._filesystem", "store._locks"}),
+    "store._leases": frozenset(),
+    "store._s3": frozenset(),
+    "store._fsspec": frozenset(
+        {"store._filesystem", "store._locks", "store._leases", "store._s3"}
+    ),
     "store._catalog": frozenset({"_errors", "_manifest", "store._filesystem"}),
     "store._eviction": frozenset(
         {"store._catalog", "store._filesystem", "store._layout", "store._protocol"}
@@ -188,6 +192,10 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         {f"store.{m}" for m in ("_filesystem", "_local", "_locks", "_protocol")}
         | {"store._store", "store._tiers", "store._fsspec"}
     ),
+    # From a directory= or --dir value (path or URL) to a store.
+    "store._open": frozenset(
+        {"_errors", "_settings", "store._fsspec", "store._store"}
+    ),
     # Re-exports of the names pickles refer to by their old module path.
     "_store": frozenset({"store._protocol", "store._store"}),
     "_explain": frozenset({"_errors", "_manifest"}),
@@ -201,6 +209,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_entry_names": frozenset({"_errors", "store._layout"}),
     "_options": frozenset(
         {"_errors", "_settings", "_codec", "_serializers", "_entry_names"}
+        | {"store._open"}
     ),
     "_plan": frozenset(
         {"_codec", "digest", "_entry_names", "_errors", "_fingerprint"}
@@ -209,6 +218,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_store_choice": frozenset(
         {"_options", "_plan", "_settings"}
         | {"store._locks", "store._protocol", "store._store", "store._tiers"}
+        | {"store._open"}
     ),
     "_flow": frozenset(
         {"_errors", "_explain", "_fingerprint", "_lazy", "store._locks", "_manifest"}
@@ -227,7 +237,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "cli._render": frozenset({"_errors"}),
     "cli._select": frozenset(
         {"_errors", "_manifest", "store", "store._catalog", "store._protocol"}
-        | {"store._store"}
+        | {"store._store", "store._open", "_settings"}
     ),
     "cli._describe": frozenset(
         {"store._catalog", "_explain", "_manifest", "store._protocol", "cli._render"}

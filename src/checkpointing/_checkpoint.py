@@ -14,7 +14,7 @@ One reason to change: how the decorator is spelled and documented. Imports
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, BinaryIO, Literal, ParamSpec, TypeVar, cast, overload
 
 from ._decorator import Checkpointed
@@ -65,6 +65,7 @@ def checkpoint(
     lazy: bool = False,
     mmap_mode: str | None = None,
     write_back: str = "sync",
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Checkpointed[P, R]]: ...
 def checkpoint(
     func: Callable[P, R] | None = None, /, **options: Any
@@ -85,7 +86,10 @@ def checkpoint(
             ``defaults["cache.filesystem.directory"]`` (``./.checkpointing``).
             A list of directories, fast to slow, makes *tiers* (see
             ``docs/tiers.md``): reads try them in order and copy hits forward,
-            writes go to the first and are written back to the others.
+            writes go to the first and are written back to the others. Any
+            of them may be an fsspec URL (``"s3://bucket/prefix"``,
+            ``"gs://..."``, ``"memory://..."``; see ``docs/remote.md``):
+            install the backend's extra (``checkpointing[s3]``).
         on_error: What to do when checkpointing itself fails (not the
             function): ``"warn"`` (default: warn, run the function, return its
             value), ``"raise"``, or ``"ignore"`` (run silently).
@@ -171,6 +175,12 @@ def checkpoint(
         write_back: With tiers: ``"sync"`` (default: a miss returns once every
             tier has the entry) or ``"background"`` (a thread writes slower
             tiers from a bounded queue, flushed at exit).
+        storage_options: Keyword arguments for the fsspec backend of URL
+            directories (``{"endpoint_url": ..., "profile": ...}``), as
+            ``fsspec.filesystem`` takes them. Never written to entries,
+            manifests or messages. Prefer the environment or fsspec's config
+            for credentials: this dict travels with a function pickled by
+            value (to a worker).
 
     Returns:
         A :class:`Checkpointed` wrapper (or a decorator making one).

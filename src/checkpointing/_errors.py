@@ -8,11 +8,13 @@ Exceptions and warnings raised by checkpointing.
   + SerializationError                  the serializer could not dump/load a result
   + StoreError                          reading/writing the cache directory failed
     - CorruptEntryError                 an entry exists but cannot be decoded
+      - SignatureMismatchError          intact, but not signed with this HMAC key
     - UntrustedDirectoryError           the cache directory could hold planted pickles
 * CheckpointingWarning (UserWarning)
   + IncompleteFingerprintWarning        part of the fingerprint fell back to a coarser form
   + StoreWriteWarning                   result computed and returned, but not persisted
   + CacheReadWarning                    a stored entry could not be read; it was recomputed
+  + UnsignedStoreWarning                a shared (remote) store is used without an HMAC key
   + LockTimeoutWarning                  waited lock_timeout seconds for another process
                                         computing the same call; computed it anyway
   + LossySerializationWarning           a result was stored in a format that changes it
@@ -43,8 +45,10 @@ __all__ = [
     "LockTimeoutWarning",
     "LossySerializationWarning",
     "SerializationError",
+    "SignatureMismatchError",
     "StoreError",
     "StoreWriteWarning",
+    "UnsignedStoreWarning",
     "UntrustedDirectoryError",
 ]
 
@@ -171,6 +175,21 @@ class CorruptEntryError(StoreError):
     """
 
 
+class SignatureMismatchError(CorruptEntryError):
+    """
+    An entry is intact but not signed with this process's HMAC key.
+
+    It is unsigned while a key is set, or signed under another key: a planted
+    pickle, or a writer of a shared store configured with another key. It is
+    never loaded. Unlike other damage it is not moved aside (one reader with
+    a wrong key must not empty a shared store): the decorator warns, treats
+    it as a miss and writes its own signed entry over it. Check that every
+    writer of the store uses the same ``CHECKPOINTING_HMAC_KEY``.
+
+    .. versionadded:: 0.3.0
+    """
+
+
 class UntrustedDirectoryError(StoreError):
     """
     The cache directory is not owned by you, or others can write to it.
@@ -202,6 +221,21 @@ class StoreWriteWarning(CheckpointingWarning):
 
 class CacheReadWarning(CheckpointingWarning):
     """A stored entry could not be read back; the function was recomputed."""
+
+
+class UnsignedStoreWarning(CheckpointingWarning):
+    """
+    A shared (remote) store is used without an HMAC key.
+
+    Entries are pickles, and loading one runs code: anyone who can write to
+    the bucket could plant one. Issued once per store location and process.
+    Set ``CHECKPOINTING_HMAC_KEY`` (the same secret for every writer and
+    reader) so that entries are signed and unsigned ones refused; silence it
+    with ``warnings.filterwarnings("ignore", category=UnsignedStoreWarning)``
+    if everyone who can write to the bucket is trusted.
+
+    .. versionadded:: 0.3.0
+    """
 
 
 class LockTimeoutWarning(CheckpointingWarning):

@@ -42,6 +42,7 @@ from ._errors import (
     LockTimeoutWarning,
     LossySerializationWarning,
     SerializationError,
+    SignatureMismatchError,
     StoreWriteWarning,
     UntrustedDirectoryError,
     user_stacklevel,
@@ -128,7 +129,7 @@ class CallFlow(KeyPlanner, StoreChoice):
         where: str = "checkpoint",
     ) -> None:
         KeyPlanner.__init__(self, func, options, where)
-        StoreChoice.__init__(self, options)
+        StoreChoice.__init__(self, options, where)
         self._on_error = options.on_error
         self._size_limit = options.size_limit
         max_age = options.max_age
@@ -340,6 +341,25 @@ class CallFlow(KeyPlanner, StoreChoice):
             # Never load from (or write to) a directory others could plant in.
             self._internal_failure(policy, err, "the cache directory is not trusted")
             return None, None, MISSING, None
+        if isinstance(err, SignatureMismatchError):
+            # Intact, but not signed with our key: never loaded, and left in
+            # place (a reader with a wrong key must not empty a shared store);
+            # the recomputed result is written over it, signed.
+            if policy != "ignore":
+                warnings.warn(
+                    f"checkpointing: stored result of {self._function_id} is not "
+                    f"signed with this process's HMAC key ({err}); recomputing. "
+                    "Every reader and writer of a store must use the same "
+                    "CHECKPOINTING_HMAC_KEY",
+                    CacheReadWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            return (
+                plan,
+                store,
+                MISSING,
+                Explanation("miss", UNREADABLE, (), plan.key, plan.key),
+            )
         if isinstance(err, (CorruptEntryError, SerializationError)):
             # Damaged, swapped, or written by an incompatible library version:
             # never an exception to the caller; move it aside and recompute.
@@ -505,6 +525,11 @@ class CallFlow(KeyPlanner, StoreChoice):
     ) -> bool:
         """Store *result*; return whether it was stored (failures go through the policy)."""
         policy = resolve_on_error(self._on_error)
+        # A plain miss (no entry was there: no reason yet) publishes create-only
+        # where the store can: the first complete writer of a key wins. A forced
+        # recompute, an unreadable entry or one that may have expired (max_age)
+        # is replaced, or it would stay in place.
+        replace = force or reason is not None or self._max_age is not None
         try:
             for problem in plan.codec.check(result):
                 warnings.warn(
@@ -550,7 +575,7 @@ class CallFlow(KeyPlanner, StoreChoice):
                 for c in plan.fingerprint.components.values()
                 if c.source
             }
-            store.save(manifest, payload, blobs, outputs=files)
+            store.save(manifest, payload, blobs, outputs=files, replace=replace)
             if self._size_limit is not None or self._max_age is not None:
                 store.evict_if_due(size_limit=self._size_limit, max_age=self._max_age)
         except Exception as err:  # noqa: BLE001 - the one policy point

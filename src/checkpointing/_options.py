@@ -38,6 +38,7 @@ from ._settings import (
     check_on_error,
     check_pickle_protocol,
 )
+from .store._open import check_location
 
 __all__ = [
     "OPTION_NAMES",
@@ -110,6 +111,7 @@ class CheckpointOptions:
     lazy: bool = False
     mmap_mode: str | None = None
     write_back: str = "sync"
+    storage_options: Mapping[str, Any] | None = None
     where: InitVar[str] = "checkpoint"
 
     def __post_init__(self, where: str) -> None:
@@ -171,6 +173,16 @@ class CheckpointOptions:
                 f"{name}: write_back= must be 'sync' or 'background', got {write_back!r}"
             )
         object.__setattr__(self, "directory", _check_directory(self.directory, name))
+        storage_options = self.storage_options
+        if storage_options is not None:
+            if not isinstance(storage_options, Mapping) or not all(
+                isinstance(k, str) for k in storage_options
+            ):
+                raise ConfigurationError(
+                    f"{name}: storage_options= must be a dict of fsspec options "
+                    "(str keys)"
+                )
+            object.__setattr__(self, "storage_options", dict(storage_options))
         version = self.version
         if version is not None and (not isinstance(version, str) or not version):
             raise ConfigurationError(
@@ -255,11 +267,14 @@ def _check_key_spec(spec: object, where: str) -> KeySpec:
 def _check_directory(directory: object, where: str) -> Any:
     """One directory, or a tuple of tiers (fast to slow) for a list of them."""
     if directory is None or isinstance(directory, (str, os.PathLike)):
+        check_location(directory, f"{where}: directory=")
         return directory
     if isinstance(directory, (list, tuple)) and all(
         isinstance(d, (str, os.PathLike)) for d in directory
     ):
         tiers = tuple(os.fspath(d) for d in directory)
+        for tier in tiers:
+            check_location(tier, f"{where}: directory=")
         if len(tiers) == 1:
             return tiers[0]
         if len(set(tiers)) != len(tiers) or not tiers:

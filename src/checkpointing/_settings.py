@@ -44,6 +44,10 @@ TRUST_DIRECTORY_ENV: Final = "CHECKPOINTING_TRUST_DIRECTORY"
 #: Comma-separated functions to recompute (``module.func``, ``func``, shell
 #: patterns such as ``pipeline.*``), or ``all``.
 REFRESH_ENV: Final = "CHECKPOINTING_REFRESH"
+#: The term of a lease on an object store, in seconds (default 30): a holder
+#: rewrites it every third of that; a lease unchanged that long is taken over.
+LEASE_SECONDS_ENV: Final = "CHECKPOINTING_LEASE_SECONDS"
+_LEASE_SECONDS_DEFAULT: Final = 30.0
 #: ``1``/``true``/``yes``: bypass caching entirely (nothing read or written).
 DISABLE_ENV: Final = "CHECKPOINTING_DISABLE"
 _ON_ERROR_VALUES: Final = ("warn", "raise", "ignore")
@@ -220,6 +224,27 @@ def resolve_hmac_key(explicit: bytes | str | None) -> bytes | None:
     if isinstance(key, str):
         return key.encode("utf-8")
     return key
+
+
+def resolve_lease_seconds() -> float:
+    """
+    Return a lease's term in seconds: ``CHECKPOINTING_LEASE_SECONDS`` > 30.
+
+    Raises:
+        ConfigurationError: If the variable is not a number > 0.
+    """
+    raw = getenv(LEASE_SECONDS_ENV)
+    if not raw:
+        return _LEASE_SECONDS_DEFAULT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ConfigurationError(
+            f"{LEASE_SECONDS_ENV}={raw!r}: must be a number of seconds > 0"
+        )
+    return seconds
 
 
 def resolve_trust_directory(*, explicit: bool) -> bool:

@@ -27,6 +27,7 @@ from ._settings import (
     resolve_lock_timeout,
     resolve_trust_directory,
 )
+from .store._open import open_store
 from .store._protocol import EntryStore
 from .store._store import Store
 
@@ -39,7 +40,7 @@ __all__ = ["StoreChoice"]
 class StoreChoice:
     """The store and key locks of one checkpointed function (a base of ``CallFlow``)."""
 
-    def __init__(self, options: CheckpointOptions) -> None:
+    def __init__(self, options: CheckpointOptions, where: str = "checkpoint") -> None:
         # One path, or a tuple of tiers (normalized by CheckpointOptions).
         self._directory: Any = options.directory
         self._fsync = options.fsync
@@ -47,6 +48,8 @@ class StoreChoice:
         self._trust_directory = options.trust_directory
         self._hmac_key = options.hmac_key
         self._write_back = options.write_back
+        self._storage_options = options.storage_options
+        self._where = where
         self._stores: dict[tuple[Any, bytes | None, bool], EntryStore] = {}
         self._stores_by_setting: dict[tuple[Any, ...], EntryStore] = {}
 
@@ -85,25 +88,22 @@ class StoreChoice:
             if isinstance(resolved, tuple):
                 from .store._tiers import TieredStore
 
-                tiers = [
-                    Store(
-                        path,
-                        fsync=self._fsync,
-                        trust_directory=trust,
-                        hmac_key=hmac_key,
-                    )
-                    for path in resolved
-                ]
+                tiers = [self._open(path, hmac_key, trust) for path in resolved]
                 store = TieredStore(tiers, write_back=self._write_back)
             else:
-                store = Store(
-                    resolved,
-                    fsync=self._fsync,
-                    trust_directory=trust,
-                    hmac_key=hmac_key,
-                )
+                store = self._open(resolved, hmac_key, trust)
             self._stores[memo_key] = store
         return store
+
+    def _open(self, location: str, hmac_key: bytes | None, trust: bool) -> Store:  # noqa: FBT001
+        return open_store(
+            location,
+            fsync=self._fsync,
+            trust_directory=trust,
+            hmac_key=hmac_key,
+            storage_options=self._storage_options,
+            where=f"{self._where}: directory=",
+        )
 
     def _key_lock(self, store: EntryStore, plan: KeyPlan) -> EntryLock:
         timeout = resolve_lock_timeout(self._lock_timeout)

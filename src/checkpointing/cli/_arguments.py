@@ -16,11 +16,31 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 #: What ``add_command`` of a command module is given: ``add(name, help_text)``
 #: returns a new command's parser, with ``--dir``, ``--json`` and ``--color``.
 AddCommand = Callable[[str, str], argparse.ArgumentParser]
+
+
+def storage_option(text: str) -> tuple[str, Any]:
+    """
+    Parse ``NAME=VALUE`` (``--storage-option``); VALUE as JSON if it parses.
+
+    >>> storage_option("anon=true")
+    ('anon', True)
+    >>> storage_option("endpoint_url=http://localhost:9000")
+    ('endpoint_url', 'http://localhost:9000')
+    """
+    import json
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        return name, value
 
 
 def _count(text: str) -> int:

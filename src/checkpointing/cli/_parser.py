@@ -24,7 +24,7 @@ from . import (
     _cmd_show,
     _cmd_verify,
 )
-from ._arguments import AddCommand
+from ._arguments import AddCommand, storage_option
 
 #: Every command, in the order ``--help`` lists them. A new command is a new
 #: ``_cmd_<name>.py`` module with an ``add_command(add)`` and its line here.
@@ -86,7 +86,8 @@ def _add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
         dest="directory",
         metavar="DIRECTORY",
         default=None if top_level else argparse.SUPPRESS,
-        help="cache directory (default: $CHECKPOINTING_DIR, else ./.checkpointing)",
+        help="cache directory or fsspec URL such as s3://bucket/prefix "
+        "(default: $CHECKPOINTING_DIR, else ./.checkpointing)",
     )
     parser.add_argument(
         "--json",
@@ -100,4 +101,15 @@ def _add_common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
         default="auto" if top_level else argparse.SUPPRESS,
         help="colours and tables (auto: on a terminal without NO_COLOR, "
         "if rich is installed)",
+    )
+    parser.add_argument(
+        "--storage-option",
+        dest="storage_options",
+        metavar="NAME=VALUE",
+        action="append",
+        type=storage_option,
+        default=[] if top_level else argparse.SUPPRESS,
+        help="an option of the fsspec backend of a URL --dir, e.g. "
+        "endpoint_url=http://localhost:9000 (VALUE is read as JSON if it parses: "
+        "anon=true); repeatable. Credentials: prefer the environment",
     )

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from checkpointing._errors import ConfigurationError, CorruptEntryError, StoreError
+from checkpointing._settings import resolve_hmac_key
 from checkpointing.store import _catalog
+from checkpointing.store._open import is_url, open_store
 from checkpointing.store._store import Store
 
 if TYPE_CHECKING:
@@ -63,6 +65,13 @@ def _resolve(args: argparse.Namespace, *, directory_target: bool = False) -> Sto
             "from the directory your program ran in, or give --dir DIRECTORY "
             "or set CHECKPOINTING_DIR)"
         )
+    if is_url(directory):
+        store = _open_url(args, directory)
+        fs = store.filesystem
+        if not fs.is_file(fs.join(fs.root, "CACHEDIR.TAG")):  # the first write's
+            raise ConfigurationError(f"no cache at {directory}{source}")
+        args.dir_option = f" --dir {shlex.quote(directory)}" if source == "" else ""
+        return store
     # Absolute from here on: every message names the directory unambiguously,
     # whatever the working directory of whoever reads it.
     path = Path(directory).absolute()
@@ -71,6 +80,16 @@ def _resolve(args: argparse.Namespace, *, directory_target: bool = False) -> Sto
     # Hints naming another command repeat the directory if it was given here.
     args.dir_option = f" --dir {shlex.quote(str(path))}" if source == "" else ""
     return Store(path)
+
+
+def _open_url(args: argparse.Namespace, url: str) -> Store:
+    """The store at a URL ``--dir`` (signed with ``CHECKPOINTING_HMAC_KEY`` if set)."""
+    return open_store(
+        url,
+        hmac_key=resolve_hmac_key(None),
+        storage_options=dict(getattr(args, "storage_options", None) or []),
+        where="--dir",
+    )
 
 
 def _match_functions(ids: Sequence[str], target: str) -> list[str]:

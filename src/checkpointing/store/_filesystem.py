@@ -71,12 +71,17 @@ class FileSystem(Protocol):
             store may keep verified bytes in memory between reads.
         supports_append: Whether :meth:`append` is atomic for concurrent
             writers (the catalog is kept only then).
+        conditional_create: Whether ``write_atomic(exclusive=True)`` is one
+            atomic create-if-absent that writers on other machines respect
+            (S3 ``If-None-Match``); the store then publishes entries
+            create-only (see ``Store.save``).
     """
 
     root: str
     sep: str
     memo: bool
     supports_append: bool
+    conditional_create: bool
 
     def join(self, *parts: str) -> str:
         """Join path parts with :attr:`sep`."""
@@ -157,16 +162,22 @@ class FileSystem(Protocol):
         fsync: bool,
         checksum: bool,
         create_parents: bool = True,
+        exclusive: bool = False,
     ) -> tuple[int, int]:
         """
         Publish what *writer* writes as the file at *path*, atomically.
 
         Readers see the old file or the new one, never a prefix. Missing
         parent directories are created (owner-only where that applies)
-        unless *create_parents* is false (then the write fails).
+        unless *create_parents* is false (then the write fails). With
+        *exclusive*, the file is created only if absent, in one atomic step
+        where :attr:`conditional_create` says so.
 
         Returns:
             ``(size in bytes, xxh3-64 of the file or 0 without checksum)``.
+
+        Raises:
+            FileExistsError: With *exclusive*, if *path* exists.
         """
         ...
 

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import xxhash
 
-from checkpointing._errors import CorruptEntryError, StoreError
+from checkpointing._errors import CorruptEntryError, SignatureMismatchError, StoreError
 from checkpointing._manifest import FORMAT_VERSION
 
 from ._layout import check_name, is_hex_key
@@ -155,12 +155,12 @@ def verify_entry(
         raise CorruptEntryError(str(path), "checksum mismatch")
     if hmac_key is not None:
         if not signed:
-            raise CorruptEntryError(
+            raise SignatureMismatchError(
                 str(path), "unsigned entry, and an HMAC key is set: refused"
             )
         import hmac
 
         mac = signature(hmac_key, memoryview(data)[:end])
         if not hmac.compare_digest(mac, bytes(memoryview(data)[end:])):
-            raise CorruptEntryError(str(path), "HMAC signature mismatch: refused")
+            raise SignatureMismatchError(str(path), "HMAC signature mismatch: refused")
     return stored, payload  # a view: no copy of a large payload

@@ -1,20 +1,29 @@
 """
 A file system over fsspec: any ``fsspec.AbstractFileSystem`` under one root.
 
-Tested with fsspec's ``memory://`` file system, the stand-in for the object
-stores to come (S3, GCS): no ``mmap``, no cross-process locks, no atomic
-appends, no stat validators. So a store over it reads every entry in full on
-every hit (no in-memory memo), keeps no catalog file (listings are built from
-the manifests), maps nothing (``mmap_mode=`` reads instead) and locks within
-the process only (duplicates possible across processes, never a wrong
-result). Files are published with one ``pipe_file`` each, which object stores
-make visible atomically (whole object or nothing).
+Object stores (S3, GCS, Azure) and fsspec's ``memory://`` have no ``mmap``,
+no atomic appends and no stat validators. So a store over one reads every
+entry in full on every hit (no in-memory memo), keeps no catalog file
+(listings are built from the manifests) and maps nothing (``mmap_mode=``
+reads instead). Files are published with one ``pipe_file`` each, which object
+stores make visible atomically (whole object or nothing; a multipart upload
+appears only when completed).
+
+What each backend guarantees (see ``docs/remote.md``):
+
+* ``s3`` (s3fs): create-only writes (``If-None-Match: *``) and leases
+  (:mod:`._leases`) for single flight across machines.
+* ``memory``: create-only writes (within the process, the only place it
+  exists); locks within the process.
+* any other: the last complete writer of an entry wins, readers verify
+  checksums; locks within the process only, so two machines may compute the
+  same call (duplicates, never a wrong result).
 
 fsspec is an optional dependency (``pip install checkpointing[fsspec]``): this
 module never imports it; the caller passes a file system object.
 
 One reason to change: how fsspec is driven. Imports :mod:`._filesystem`
-(types) and :mod:`._locks`.
+(types), :mod:`._locks`, :mod:`._leases` and :mod:`._s3`.
 """
 
 from __future__ import annotations
@@ -26,13 +35,21 @@ from typing import Any, BinaryIO, final
 import xxhash
 
 from ._filesystem import Listed, StatResult, StatToken
+from ._leases import LEASE_SECONDS, LeaseEntryLock
 from ._locks import EntryLock, ProcessEntryLock
+from ._s3 import S3Objects
 
 __all__ = ["FsspecFileSystem"]
 
 
 def _name(path: str) -> str:
     return path.rstrip("/").rpartition("/")[2]
+
+
+def protocols(fs: Any) -> tuple[str, ...]:
+    """The protocol names of an fsspec file system (``("s3", "s3a")``)."""
+    protocol = getattr(fs, "protocol", ())
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
 @final
@@ -44,8 +61,11 @@ class FsspecFileSystem:
         fs: An ``fsspec.AbstractFileSystem`` (e.g. ``fsspec.filesystem("memory")``).
         root: The cache directory inside *fs* (a protocol prefix such as
             ``memory://`` is removed).
+        lease_seconds: The term of a lease on S3, in seconds (see
+            :mod:`._leases`).
 
-    Build a store over it with ``Store.over(FsspecFileSystem(fs, "/cache"))``.
+    Build a store over it with ``Store.over(FsspecFileSystem(fs, "/cache"))``,
+    or let ``@checkpoint(directory="s3://bucket/prefix")`` build one.
 
     .. versionadded:: 0.3.0
     """
@@ -54,15 +74,28 @@ class FsspecFileSystem:
     memo = False
     supports_append = False
 
-    def __init__(self, fs: Any, root: str) -> None:
+    def __init__(
+        self, fs: Any, root: str, *, lease_seconds: float = LEASE_SECONDS
+    ) -> None:
         self.fs = fs
         self.root = fs._strip_protocol(root).rstrip("/") or "/"
+        self.lease_seconds = lease_seconds
+        names = protocols(fs)
+        self._objects = S3Objects(fs) if "s3" in names else None
+        self.conditional_create = self._objects is not None or "memory" in names
 
     def __repr__(self) -> str:
         return f"FsspecFileSystem({self.location(self.root)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FsspecFileSystem, (self.fs, self.root))
+        return (
+            FsspecFileSystem,
+            (self.fs, self.root),
+            {"lease_seconds": self.lease_seconds},
+        )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.lease_seconds = state["lease_seconds"]
 
     def join(self, *parts: str) -> str:
         """Join path parts with ``/``."""
@@ -125,8 +158,17 @@ class FsspecFileSystem:
         fsync: bool,
         checksum: bool,
         create_parents: bool = True,
+        exclusive: bool = False,
     ) -> tuple[int, int]:
-        """Collect what *writer* writes in memory, then publish it with one ``pipe_file``."""
+        """
+        Collect what *writer* writes in memory, then publish it with one ``pipe_file``.
+
+        With *exclusive*, ``pipe_file(mode="create")``: S3's ``If-None-Match: *``
+        (atomic on the server), fsspec's check-then-write elsewhere.
+
+        Raises:
+            FileExistsError: With *exclusive*, if *path* exists.
+        """
         buffer = io.BytesIO()
         writer(buffer)
         data = buffer.getvalue()
@@ -135,7 +177,10 @@ class FsspecFileSystem:
             self.fs.makedirs(parent, exist_ok=True)
         elif parent and not self.fs.isdir(parent):
             raise FileNotFoundError(parent)
-        self.fs.pipe_file(path, data)
+        if exclusive:
+            self.fs.pipe_file(path, data, mode="create")
+        else:
+            self.fs.pipe_file(path, data)
         return len(data), xxhash.xxh3_64_intdigest(data) if checksum else 0
 
     def copy_into(self, path: str, file: BinaryIO) -> tuple[int, int]:
@@ -217,6 +262,12 @@ class FsspecFileSystem:
         """``None``: access to a remote store is the credentials' business."""
         return None
 
+    def read_prefix(self, path: str, size: int) -> bytes:
+        """Return the first *size* bytes of the file at *path* (a ranged read)."""
+        return bytes(self.fs.cat_file(path, start=0, end=size))
+
     def lock(self, path: str, timeout: float) -> EntryLock:
-        """A lock within this process (no cross-process locks here)."""
+        """A lease on S3 (:mod:`._leases`); elsewhere a lock within this process."""
+        if self._objects is not None:
+            return LeaseEntryLock(self._objects, path, timeout, self.lease_seconds)
         return ProcessEntryLock(self.location(self.root), path, timeout)

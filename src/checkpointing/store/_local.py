@@ -224,6 +224,9 @@ class LocalFileSystem:
     sep = os.sep
     memo = True
     supports_append = True
+    # Writers exclude each other with file locks, and entries are replaced by
+    # rename: the store does not need create-only publication here.
+    conditional_create = False
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = os.fspath(root)
@@ -283,9 +286,13 @@ class LocalFileSystem:
         fsync: bool,
         checksum: bool,
         create_parents: bool = True,
+        exclusive: bool = False,
     ) -> tuple[int, int]:
         """
         Write what *writer* writes to a temp file, then rename it to *path* atomically.
+
+        With *exclusive*, the temp file is hard-linked to *path* instead,
+        which fails with ``FileExistsError`` if *path* exists.
 
         Readers see the old file or the new one, never a prefix. Returns the
         size in bytes and, with *checksum*, the xxh3-64 of the written file
@@ -313,7 +320,11 @@ class LocalFileSystem:
                     os.fsync(file.fileno())
                 size = os.fstat(file.fileno()).st_size  # writers may seek back
             digest = _file_checksum(tmp) if checksum else 0
-            _replace(tmp, path)
+            if exclusive:
+                os.link(tmp, path)  # atomic; FileExistsError if there is one
+                os.unlink(tmp)
+            else:
+                _replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)

@@ -175,9 +175,14 @@ class EntryStore(Protocol):
         blobs: dict[str, str],
         *,
         outputs: Sequence[tuple[str, Callable[[BinaryIO], None]]] = (),
+        replace: bool = True,
     ) -> object:
         """
         Write an entry atomically (result files, entry, manifest last).
+
+        With ``replace=False``, an intact entry of the same key already
+        there (another writer's, published meanwhile) may be kept instead
+        (stores with conditional creation do so: the first writer wins).
 
         Returns where it was written (a local store: the entry file's
         :class:`~pathlib.Path`); callers of the protocol must not rely on it.

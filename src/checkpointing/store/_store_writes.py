@@ -14,6 +14,7 @@ Changes when: how or in what order an entry is written changes. May import:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from typing import BinaryIO
 
 import xxhash
 
-from checkpointing._errors import StoreError
+from checkpointing._errors import CorruptEntryError, StoreError
 from checkpointing._manifest import Manifest
 
 from . import _catalog
@@ -30,6 +31,7 @@ from ._format import (
     FILE_TABLE_MAGIC,
     pack_header,
     signature,
+    verify_entry,
 )
 from ._layout import (
     CACHEDIR_TAG,
@@ -52,6 +54,7 @@ class _StoreWrites(_StoreState):
         blobs: dict[str, str],
         *,
         outputs: Sequence[tuple[str, Callable[[BinaryIO], None]]] = (),
+        replace: bool = True,
     ) -> Path:
         """
         Write an entry atomically: blobs, result files, the entry, then the manifest.
@@ -69,6 +72,13 @@ class _StoreWrites(_StoreState):
                 (``<name>.files/<file name>``): each writer gets a fresh
                 temporary file opened ``"wb"``; the file is checksummed
                 (xxh3-64) and renamed into place before the entry is written.
+            replace: Whether this entry replaces one of the same key already
+                there. ``False`` (a miss) on a file system with
+                ``conditional_create`` (S3): the entry is created only if
+                absent, and an intact entry of the same key written meanwhile
+                by another writer is kept (the first complete writer wins, so
+                two writers never interleave). Ignored elsewhere: the entry
+                is replaced atomically (writers hold the key's lock).
 
         Returns:
             The path of the entry file.
@@ -108,16 +118,21 @@ class _StoreWrites(_StoreState):
             if self._hmac_key is not None:
                 # Header fields and payload are signed together, so neither a
                 # payload nor a header (key, length) can be swapped in alone.
-                mac = signature(self._hmac_key, header, *chunks)
-                self._write_atomic(entry, header, *chunks, mac)
+                parts = [header, *chunks, signature(self._hmac_key, header, *chunks)]
             else:
-                self._write_atomic(entry, header, *chunks)
+                parts = [header, *chunks]
+            published = self._publish_entry(entry, manifest.key, parts, replace)
             # The manifest goes last: a manifest on disk implies a complete entry.
             manifest_json = manifest.to_json()
-            self._write_atomic(
-                self._path(manifest.function_id, name, MANIFEST_SUFFIX),
-                manifest_json,
-            )
+            manifest_path = self._path(manifest.function_id, name, MANIFEST_SUFFIX)
+            if published:
+                self._write_atomic(manifest_path, manifest_json)
+            else:
+                # Another writer published this key's entry first: its manifest
+                # follows (or, if it died in between, ours describes the key).
+                with contextlib.suppress(FileExistsError):
+                    self._write_atomic(manifest_path, manifest_json, exclusive=True)
+                return Path(entry)
             # Catalog hook (issue 4): index the entry for `inspect`. Never raises.
             _catalog.record_entry(
                 self._fs, self._root_text, manifest, len(manifest_json)
@@ -129,6 +144,44 @@ class _StoreWrites(_StoreState):
         except ValueError as err:  # a key that is not hex
             raise StoreError(self._fs.location(entry), f"invalid key: {err}") from err
         return Path(entry)
+
+    def _publish_entry(
+        self,
+        entry: str,
+        key: str,
+        parts: Sequence[bytes | bytearray | memoryview],
+        replace: bool,  # noqa: FBT001
+    ) -> bool:
+        """
+        Publish an entry file; return whether this writer's entry is the one stored.
+
+        Unless *replace*, where the file system has ``conditional_create``
+        (S3), the entry is created only if absent, so two writers of one key never interleave:
+        if a verified entry of the same key is there already (another
+        writer's), it is kept and ``False`` returned. An entry of another key
+        (a named entry of older code), a damaged one or one not signed with
+        this store's key is replaced: the last complete writer wins.
+        Elsewhere the entry is replaced atomically (writers hold the key's
+        lock).
+        """
+        if replace or not self._fs.conditional_create:
+            self._write_atomic(entry, *parts)
+            return True
+        try:
+            self._write_atomic(entry, *parts, exclusive=True)
+            return True
+        except FileExistsError:
+            pass
+        self._forget(entry)
+        try:
+            data = self._fs.read_bytes(entry)
+            stored, _ = verify_entry(entry, key, key, data, self._hmac_key)
+            if stored == key:
+                return False
+        except (OSError, CorruptEntryError):
+            pass  # gone meanwhile, damaged, or another key's signature: replace
+        self._write_atomic(entry, *parts)
+        return True
 
     def _write_outputs(
         self,
@@ -155,6 +208,7 @@ class _StoreWrites(_StoreState):
         writer: Callable[[BinaryIO], None],
         *,
         checksum: bool = True,
+        exclusive: bool = False,
     ) -> tuple[int, int]:
         """
         Publish what *writer* writes as the file at *path* (see ``FileSystem.write_atomic``).
@@ -163,7 +217,7 @@ class _StoreWrites(_StoreState):
         written file; ``0`` without.
         """
         size, digest = self._fs.write_atomic(
-            path, writer, fsync=self.fsync, checksum=checksum
+            path, writer, fsync=self.fsync, checksum=checksum, exclusive=exclusive
         )
         self._forget(path)
         return size, digest
@@ -180,11 +234,21 @@ class _StoreWrites(_StoreState):
             self._write_atomic(tag, CACHEDIR_TAG)
         self._root_ready = True
 
-    def _write_atomic(self, path: str, *chunks: bytes | bytearray | memoryview) -> None:
-        """Write *chunks* so readers see the old file or the new one, never a prefix."""
+    def _write_atomic(
+        self,
+        path: str,
+        *chunks: bytes | bytearray | memoryview,
+        exclusive: bool = False,
+    ) -> None:
+        """
+        Write *chunks* so readers see the old file or the new one, never a prefix.
+
+        Raises:
+            FileExistsError: With *exclusive*, if *path* exists.
+        """
 
         def write(file: BinaryIO) -> None:
             for chunk in chunks:
                 file.write(chunk)
 
-        self._write_atomic_with(path, write, checksum=False)
+        self._write_atomic_with(path, write, checksum=False, exclusive=exclusive)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 from checkpointing._errors import (
     CorruptEntryError,
+    SignatureMismatchError,
     StoreError,
     UntrustedDirectoryError,
 )
@@ -156,6 +157,18 @@ class _TierReads:
                 payload = read(tier)
             except UntrustedDirectoryError:
                 raise  # a security refusal, never "try elsewhere"
+            except SignatureMismatchError as err:
+                # Not ours to move aside (see SignatureMismatchError): skip it.
+                logger.warning(
+                    "entry %s/%s in tier %d (%s) is not signed with this key: %s",
+                    function_id,
+                    name,
+                    index,
+                    tier.location(),
+                    err,
+                )
+                corrupt = corrupt or err
+                continue
             except CorruptEntryError as err:
                 logger.warning(
                     "damaged entry %s/%s in tier %d (%s): %s; quarantined",

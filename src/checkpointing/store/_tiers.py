@@ -420,6 +420,7 @@ class TieredStore(_TierReads, _WriteBack):
         blobs: dict[str, str],
         *,
         outputs: Sequence[tuple[str, Callable[[BinaryIO], None]]] = (),
+        replace: bool = True,
     ) -> Path:
         """
         Write an entry to the fastest tier, then write it back to the slower ones.
@@ -435,6 +436,7 @@ class TieredStore(_TierReads, _WriteBack):
             payload: Serialized value, bytes or a sequence of chunks.
             blobs: Digest to normalized source text.
             outputs: ``(file name, writer)`` pairs for results stored as files.
+            replace: See :meth:`Store.save`.
 
         Returns:
             The path of the entry file in the fastest tier.
@@ -444,7 +446,9 @@ class TieredStore(_TierReads, _WriteBack):
                 written back then).
             SerializationError: Raised by a writer, unchanged.
         """
-        path = self.tiers[0].save(manifest, payload, blobs, outputs=outputs)
+        path = self.tiers[0].save(
+            manifest, payload, blobs, outputs=outputs, replace=replace
+        )
         function_id, name = manifest.function_id, manifest.entry_name
         if self.write_back == "sync":
             for index in range(1, len(self.tiers)):
