@@ -193,9 +193,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         | {"store._store", "store._tiers", "store._fsspec"}
     ),
     # From a directory= or --dir value (path or URL) to a store.
-    "store._open": frozenset(
-        {"_errors", "_settings", "store._fsspec", "store._store"}
-    ),
+    "store._open": frozenset({"_errors", "_settings", "store._fsspec", "store._store"}),
     # Re-exports of the names pickles refer to by their old module path.
     "_store": frozenset({"store._protocol", "store._store"}),
     "_explain": frozenset({"_errors", "_manifest"}),
