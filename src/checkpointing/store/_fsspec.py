@@ -83,6 +83,9 @@ class FsspecFileSystem:
         names = protocols(fs)
         self._objects = S3Objects(fs) if "s3" in names else None
         self.conditional_create = self._objects is not None or "memory" in names
+        #: Whether others share this store (all but memory://): no automatic
+        #: eviction (see ``Store.evict_if_due``), an unsigned use warns.
+        self.shared = "memory" not in names
 
     def __repr__(self) -> str:
         return f"FsspecFileSystem({self.location(self.root)!r})"

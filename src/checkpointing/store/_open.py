@@ -34,7 +34,7 @@ from checkpointing._errors import (
 )
 from checkpointing._settings import resolve_lease_seconds
 
-from ._fsspec import FsspecFileSystem, protocols
+from ._fsspec import FsspecFileSystem
 from ._store import Store
 
 __all__ = ["EXTRAS", "check_location", "is_url", "open_filesystem", "open_store"]
@@ -224,7 +224,7 @@ def open_store(
             hmac_key=hmac_key,
         )
     filesystem = open_filesystem(url, storage_options, where=where)
-    if hmac_key is None and "memory" not in protocols(filesystem.fs):
+    if hmac_key is None and filesystem.shared:
         warn_unsigned(filesystem.location(filesystem.root))
     return Store.over(
         filesystem, fsync=fsync, trust_directory=trust_directory, hmac_key=hmac_key

@@ -353,7 +353,15 @@ class _StoreUpkeep(_StoreState):
         a store over its limit shrinks right away; later writes check every
         *interval* seconds (a scan costs one listing and one catalog read per
         function).
+
+        Never on a shared remote store (``FsspecFileSystem.shared``: S3, GCS,
+        ...): one client's limits must not delete a team's entries, and a
+        bucket listing at every miss costs. There the limits apply to the
+        local tier in front, and ``checkpointing prune --dir URL`` evicts
+        explicitly. ``max_age`` still makes expired entries misses.
         """
+        if getattr(self._fs, "shared", False):
+            return []
         now = time.monotonic()
         if now - self._last_eviction < interval:
             return []
