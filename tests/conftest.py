@@ -15,7 +15,7 @@ from hypothesis import settings
 
 import checkpointing
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.s3_server"]
 
 # "ci" (the default) is derandomized: the same 200 examples every run, so a CI
 # run never fails on a new random draw. Hunt for new failures with

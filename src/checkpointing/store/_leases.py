@@ -230,7 +230,7 @@ class LeaseEntryLock:
         with self._guard:
             tag, self._tag = self._tag, None
         if tag is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # a lease left behind expires
                 self._objects.delete(self.path, tag)
         self.acquired = False
 

@@ -59,7 +59,16 @@ class S3Objects:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         bucket, key, _ = self._fs.split_path(path)
-        return self._fs.call_s3(method, Bucket=bucket, Key=key, **kwargs)
+        try:
+            return self._fs.call_s3(method, Bucket=bucket, Key=key, **kwargs)
+        except OSError:
+            raise
+        except Exception as err:  # noqa: BLE001 - botocore's own errors
+            # A server that does not answer: botocore's EndpointConnectionError,
+            # ReadTimeoutError and kin are not OSError; callers expect one.
+            raise ConnectionError(
+                f"s3://{bucket}/{key}: no answer from the server: {err}"
+            ) from err
 
     def create(self, path: str, data: bytes) -> str | None:
         """``PutObject`` with ``If-None-Match: *``: the ETag, or ``None`` if it exists."""
