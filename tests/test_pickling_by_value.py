@@ -7,11 +7,22 @@ whatever pickler is used, and a function that calls itself is rebuilt as one
 object. tests/test_workers.py runs the real pools; this checks the payload.
 """
 
+# STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
+# ruff: noqa: SIM300
+
 from __future__ import annotations
 
+import copy
+import hashlib
+import pickle
+import re
 import textwrap
+from typing import Any
 
-from tests.helpers import parse_computes, run_python
+import pytest
+
+from checkpointing import checkpoint
+from tests.helpers import parse_computes, parse_results, run_python
 
 SCRIPT = """
 import pickle
@@ -74,3 +85,218 @@ def test_names_in_older_pickles_still_load():
     assert b"checkpointing._decorator\n_rebuild_by_value" in pickle.dumps(
         decorator._rebuild_by_value, protocol=0
     )
+
+
+# -- the key is computed where the code is (issue 14) -------------------------
+
+SHIPPED_SCRIPT = """
+import os
+import pickle
+import sys
+
+from checkpointing import checkpoint
+
+SCALE = 3
+API_TOKEN = "tok-1234-stays-home"  # not read by f: not in the payload
+
+
+def helper(x):
+    return x * SCALE
+
+
+class Model:
+    def predict(self, x):
+        return helper(x) + 1
+
+
+@checkpoint
+def f(x):
+    print("COMPUTE", x, flush=True)
+    return Model().predict(x)
+
+
+if __name__ == "__main__":
+    print("RESULT key", repr(f.key(2)))
+    print("RESULT value", f(2))
+    with open(sys.argv[1], "wb") as out:
+        pickle.dump(f, out)
+    os.unlink(__file__)  # the worker cannot read it
+"""
+
+CHILD = """
+import pickle, sys
+import checkpointing._pickling
+if sys.argv[2] == "no-shipping":
+    checkpointing._pickling.ship_source = lambda *args: None
+with open(sys.argv[1], "rb") as payload:
+    f = pickle.load(payload)
+print("RESULT key", repr(f.key(2)))
+print("RESULT value", f(2))
+"""
+
+
+def test_source_travels_with_a_function_pickled_by_value(tmp_path):
+    """A worker without the script computes the client's keys: no warning, a hit."""
+    (tmp_path / "main.py").write_text(SHIPPED_SCRIPT, encoding="utf-8")
+    (tmp_path / "child.py").write_text(CHILD, encoding="utf-8")
+    parent = run_python(["-W", "error", "main.py", "f.pkl"], tmp_path)
+    assert not (tmp_path / "main.py").exists()
+    payload = (tmp_path / "f.pkl").read_bytes()
+    # The script's text (helper and class included) travels in the payload.
+    assert b"def helper(x):" in payload
+    assert b"class Model:" in payload
+    # Only the lines defining the code f reaches: not the rest of the script.
+    assert b"tok-1234-stays-home" not in payload
+    assert b"__main__" in payload  # (the name of f's module, not its block)
+    assert b'if __name__ == "__main__":' not in payload
+    expected = dict(parse_results(parent.stdout))
+    assert {"key", "value"} == set(expected)
+    assert "7" == expected["value"]
+
+    child = run_python(["-W", "error", "child.py", "f.pkl", "-"], tmp_path)
+    assert expected == dict(parse_results(child.stdout))
+    assert [] == parse_computes(child.stdout), "the child must hit the parent's entry"
+
+    # Control: without the text, the same payload keys by bytecode: another key.
+    bare = run_python(["child.py", "f.pkl", "no-shipping"], tmp_path)
+    results = dict(parse_results(bare.stdout))
+    assert expected["key"] != results["key"]
+    assert ["2"] == parse_computes(bare.stdout)
+
+
+def _made_from(text: str, filename: str) -> Any:
+    namespace: dict[str, Any] = {"__name__": "shipped_module"}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace["g"]
+
+
+SHIPPED_TEXT = "def g(x):\n    return x + 1\n"
+
+
+def test_shipped_text_is_verified_against_the_code():
+    """Sent text is used only when it compiles to the very code received."""
+    from checkpointing import IncompleteFingerprintWarning
+    from checkpointing.fingerprint import fingerprint_function, ship_source
+
+    unknown = _made_from(SHIPPED_TEXT, "/nowhere/unknown.py")
+    by_bytecode = fingerprint_function(unknown)
+    assert "<bytecode>" == by_bytecode.components["source"].summary
+
+    shipped = _made_from(SHIPPED_TEXT, "/nowhere/shipped.py")
+    ship_source(shipped, "/nowhere/shipped.py", SHIPPED_TEXT)
+    by_source = fingerprint_function(shipped)
+    assert "" == by_source.components["source"].summary
+    assert by_bytecode.digest != by_source.digest
+
+    wrong = _made_from(SHIPPED_TEXT, "/nowhere/wrong.py")
+    ship_source(wrong, "/nowhere/wrong.py", SHIPPED_TEXT.replace("+ 1", "+ 2"))
+    with pytest.warns(IncompleteFingerprintWarning, match="sent from /nowhere/wrong"):
+        by_wrong = fingerprint_function(wrong)
+    assert by_bytecode.digest == by_wrong.digest
+
+
+# -- secrets are not pickled into tasks (issue 14) ----------------------------
+
+SECRET = "s3cret-hmac-key-do-not-ship"
+
+
+def _signed_function(calls: list[int], **options: Any) -> Any:
+    # A local function: not importable, so it pickles by value.
+    @checkpoint(ignore_code=["calls"], **options)
+    def signed(x):
+        calls.append(x)
+        return x * 2
+
+    return signed
+
+
+def test_key_id_is_a_keyed_digest_not_the_key():
+    from checkpointing._pickling import key_id
+
+    ident = key_id(SECRET.encode())
+    assert re.fullmatch("[0-9a-f]{16}", ident)
+    assert ident == key_id(SECRET.encode())
+    assert ident != key_id(b"another key")
+    assert not hashlib.sha256(SECRET.encode()).hexdigest().startswith(ident)
+    assert SECRET not in ident
+
+
+@pytest.mark.parametrize("where", ["option", "environment"])
+def test_the_key_is_not_in_the_pickle(monkeypatch, where):
+    from checkpointing._pickling import key_id
+
+    if where == "option":
+        f = _signed_function([], hmac_key=SECRET.encode())
+    else:
+        monkeypatch.setenv("CHECKPOINTING_HMAC_KEY", SECRET)
+        f = _signed_function([])
+    payload = pickle.dumps(f)
+    assert b"_rebuild_by_value" in payload
+    assert SECRET.encode() not in payload
+    assert key_id(SECRET.encode()).encode() in payload
+
+
+def test_a_copy_in_the_pickling_process_keeps_its_key(tmp_path):
+    """copy.deepcopy and pickle round trips here (and forked children) still sign."""
+    calls: list[int] = []
+    f = _signed_function(calls, hmac_key=SECRET.encode(), directory=tmp_path)
+    assert 6 == f(3)
+    again = pickle.loads(pickle.dumps(f))
+    assert again is not f
+    assert 6 == again(3)
+    assert 8 == copy.deepcopy(f)(4)
+    # The copies ran on their own copy of calls; the first call was a hit,
+    # and the second's entry, signed by the copy, is valid for the original.
+    assert [3] == calls
+    assert f.is_cached(4)
+    # The entries verify with the key only.
+    from checkpointing.cli import main
+
+    assert 0 == main(["verify", "--dir", str(tmp_path)])
+
+
+WORKER = """
+import pickle, sys
+from checkpointing import ConfigurationError
+with open(sys.argv[1], "rb") as payload:
+    f = pickle.load(payload)  # loading never needs the key
+try:
+    print("RESULT value", f(3))
+except ConfigurationError as err:
+    print("RESULT error", str(err).replace("\\n", " "))
+"""
+
+
+@pytest.mark.parametrize(
+    ("worker_key", "outcome"),
+    [
+        pytest.param(SECRET, "value", id="same-key"),
+        pytest.param(None, "no HMAC key", id="no-key"),
+        pytest.param("another key", "the key with id", id="another-key"),
+    ],
+)
+def test_a_worker_takes_the_key_from_its_settings(
+    tmp_path, monkeypatch, worker_key, outcome
+):
+    from checkpointing._pickling import key_id
+
+    f = _signed_function([], hmac_key=SECRET.encode(), directory=tmp_path / "cache")
+    (tmp_path / "f.pkl").write_bytes(pickle.dumps(f))
+    (tmp_path / "worker.py").write_text(WORKER, encoding="utf-8")
+    env = {"CHECKPOINTING_DIR": str(tmp_path / "other")}
+    monkeypatch.delenv("CHECKPOINTING_HMAC_KEY", raising=False)
+    if worker_key is not None:
+        env["CHECKPOINTING_HMAC_KEY"] = worker_key
+    done = run_python(["-W", "error", "worker.py", "f.pkl"], tmp_path, env)
+    results = dict(parse_results(done.stdout))
+    if outcome == "value":
+        assert {"value": "6"} == results
+        return
+    message = results["error"]
+    assert outcome in message
+    assert "signed" in message
+    assert "test_pickling_by_value" in message  # names the function
+    assert key_id(SECRET.encode()) in message
+    assert "CHECKPOINTING_HMAC_KEY" in message
+    assert "CheckpointingSettings" in message
+    assert SECRET not in message

@@ -129,6 +129,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         {"_errors"}
         | {f"fingerprint.{m}" for m in ("_common", "_components", "_values")}
         | {"fingerprint._walk_state", "fingerprint._walker", "fingerprint._memo"}
+        | {"fingerprint._source"}  # the source sent with a by-value function
     ),
     # Re-exports of the package for the names tests and benchmarks import.
     "_fingerprint": frozenset(
@@ -222,7 +223,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
         {"_errors", "_explain", "_fingerprint", "_lazy", "store._locks", "_manifest"}
         | {"_options", "_plan", "_settings", "_store_choice", "store._protocol"}
     ),
-    "_pickling": frozenset({"_fingerprint"}),
+    "_pickling": frozenset({"_fingerprint", "fingerprint"}),
     "_decorator": frozenset(
         {"_codec", "digest", "_errors", "_explain", "_flow", "_lazy"}
         | {"_options", "_pickling", "_settings"}
@@ -256,6 +257,9 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     # Kept for console scripts installed before the move (they name _cli:main).
     "_cli": frozenset({"cli"}),
     "pytest_plugin": frozenset(),
+    # checkpointing.distributed: the Dask worker plugin, defined on first use.
+    "_dask_plugin": frozenset({"_errors", "_settings"}),
+    "distributed": frozenset({"_dask_plugin"}),
     "__main__": frozenset({"cli"}),
 }
 #: Exported classes and functions (the rest are instances: MISSING, defaults).

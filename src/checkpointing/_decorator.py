@@ -43,10 +43,11 @@ from ._options import (
 from ._pickling import (
     being_rebuilt,
     import_checkpointed,
+    key_id,
     load_by_value,
     reduce_checkpointed,
 )
-from ._settings import RAW_ENVIRON, refresh_requested
+from ._settings import RAW_ENVIRON, refresh_requested, resolve_hmac_key
 from .digest import short_repr
 
 __all__ = ["Checkpointed"]
@@ -314,9 +315,24 @@ class Checkpointed(CallFlow, Generic[P, R]):
         by-value payload is made with cloudpickle whatever pickler asked, so
         plain :mod:`pickle` (``multiprocessing``) ships them too; a function
         that refers to itself (recursion) is rebuilt as one object.
+
+        A by-value payload carries the source text of the script or notebook
+        code its fingerprint reached (a worker computes the keys the client
+        does without a copy of the file), and never the HMAC key: only its id
+        (``_pickling.key_id``). Where it is unpickled, the key comes from that
+        process's settings (``CHECKPOINTING_HMAC_KEY``, or the Dask plugin
+        ``checkpointing.distributed.CheckpointingSettings``), and a call
+        raises :class:`ConfigurationError` if that key is missing or another.
         """
+        required = self.__dict__.get("_required_key_id")
         return reduce_checkpointed(
-            self, self._func, self._options.as_dict(), _rebuild_by_value
+            self,
+            self._func,
+            self._options.as_dict(),
+            _rebuild_by_value,
+            fingerprint=self._fingerprint,
+            signing_key=None if required else resolve_hmac_key(self._hmac_key),
+            signing_key_id=required,
         )
 
     # -- internals -----------------------------------------------------------
@@ -406,9 +422,49 @@ def _rebuild(
 def _rebuild_by_value(token: str, payload: bytes) -> Checkpointed[..., Any]:
     """Unpickle a checkpointed function pickled by value (see ``_pickling``)."""
     obj: Checkpointed[..., Any] = Checkpointed.__new__(Checkpointed)
-    func, options = load_by_value(obj, token, payload)
-    obj.__init__(func, **options)
+    loaded = load_by_value(obj, token, payload)
+    options = loaded.options
+    if loaded.key is not None:  # this process pickled it: it holds the key
+        options = {**options, "hmac_key": loaded.key}
+    obj.__init__(loaded.func, **options)
+    if loaded.key_id is not None and loaded.key is None:
+        _require_key(obj, loaded.key_id)
     return obj
+
+
+def _require_key(obj: Checkpointed[..., Any], wanted: str) -> None:
+    """
+    Make *obj*'s calls check that this process signs with the key *wanted* names.
+
+    The pickling process signed its entries; its key was not sent (only its
+    id). This process's key comes from its settings at each call; a call
+    without it, or with another key, would write unsigned or foreign-signed
+    entries next to the client's, or refuse them all as tampered: it raises
+    instead. Only rebuilt objects pay for the check (an instance attribute
+    shadows ``_store``).
+    """
+    choose_store = obj._store
+    checked: dict[bytes | None, bool] = {}
+
+    def store() -> Any:
+        key = resolve_hmac_key(None)
+        ok = checked.get(key)
+        if ok is None:
+            ok = checked[key] = key is not None and key_id(key) == wanted
+        if not ok:
+            found = "no HMAC key" if key is None else f"the key with id {key_id(key)}"
+            raise ConfigurationError(
+                f"{obj._function_id}: its entries are signed with the HMAC key "
+                f"with id {wanted} where it was pickled, but this process has "
+                f"{found}. The key is never sent with a task: give the workers the "
+                "same key, through client.register_plugin("
+                "checkpointing.distributed.CheckpointingSettings(hmac_key=...)) "
+                "or the CHECKPOINTING_HMAC_KEY environment variable"
+            )
+        return choose_store()
+
+    obj.__dict__["_store"] = store
+    obj.__dict__["_required_key_id"] = wanted
 
 
 # What inspect.signature(Checkpointed) and help() show: one keyword per option.

@@ -12,26 +12,130 @@ here; ``_rebuild_by_value`` and ``_rebuild`` in ``_decorator``, which build the
 class) are found by module path when a pickle is loaded: rename or move them
 only with a re-export at the old path.
 
+What a by-value payload carries besides the function: its options, minus
+the secret ones (:data:`SECRET_OPTIONS`: never pickled into a task), the id
+of the key that signed its entries where it was pickled (:func:`key_id`:
+the worker must hold the same key, from its own settings), and the source
+text of every by-value function its fingerprint reached (the key is
+computed where the code is: the worker needs no copy of the script or the
+notebook, and verifies that the text compiles to the code it received).
+
 One reason to change: how a checkpointed function travels between processes.
-Imports ``_fingerprint`` only (``cloudpickle`` lazily); it does not know the
-``Checkpointed`` class, which passes itself and its rebuild function in.
+Imports ``_fingerprint`` and ``fingerprint`` only (``cloudpickle`` lazily); it
+does not know the ``Checkpointed`` class, which passes itself, its
+fingerprinter and its rebuild function in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import importlib
 import threading
 from collections.abc import Callable
-from typing import Any
+from types import FunctionType
+from typing import Any, Final, NamedTuple
 
 from ._fingerprint import main_module_name
+from .fingerprint import excerpt, reached_functions, ship_source, source_excerpt
 
 __all__ = [
+    "SECRET_OPTIONS",
+    "ByValue",
     "being_rebuilt",
     "import_checkpointed",
+    "key_id",
     "load_by_value",
     "reduce_checkpointed",
 ]
+
+#: Options never pickled by value: the worker takes them from its own
+#: settings (environment, ``checkpointing.distributed.CheckpointingSettings``).
+#: A new secret option (fsspec's ``storage_options``, which may hold
+#: credentials) is one more name here.
+SECRET_OPTIONS: Final = frozenset({"hmac_key"})
+
+
+def key_id(key: bytes) -> str:
+    """
+    Return the id of an HMAC *key*: 16 hex characters, safe to show and to send.
+
+    ``HMAC-SHA256(key, b"checkpointing key id")``, truncated: it tells two
+    keys apart without revealing either (no plain hash of the key, which a
+    short or guessable key would give away to a dictionary).
+    """
+    return hmac.new(key, b"checkpointing key id", hashlib.sha256).hexdigest()[:16]
+
+
+# Keys this process signed with when it pickled a function by value, by id: a
+# copy rebuilt here (copy.deepcopy, a pickle round trip, a forked worker,
+# which inherits this memory) keeps its key; another process needs its own.
+_keys_by_id: dict[str, bytes] = {}
+
+
+class ByValue(NamedTuple):
+    """What a by-value payload holds, unpickled (see :func:`load_by_value`)."""
+
+    func: Callable[..., Any]
+    options: dict[str, Any]
+    #: The id of the key that signed entries where the function was pickled
+    #: (``None``: unsigned, or a payload from before key ids).
+    key_id: str | None
+    #: That key when this process knows it (it pickled with it), else ``None``.
+    key: bytes | None
+
+
+def _by_reference(func: object) -> bool:
+    """Whether cloudpickle pickles *func* by reference (its module imports it)."""
+    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", "")
+    if (
+        not module
+        or "<locals>" in qualname
+        or main_module_name(module).partition(".")[0] == "__main__"
+    ):
+        return False
+    try:
+        import cloudpickle
+
+        if module.partition(".")[0] in cloudpickle.list_registry_pickle_by_value():
+            return False
+        target: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError):
+        return False
+    return target is func
+
+
+def _sources(func: Callable[..., Any]) -> tuple[dict[str, str], tuple[Any, ...]]:
+    """
+    The source of the by-value functions *func*'s fingerprint reached.
+
+    Returns ``({filename: excerpt}, ((function, filename), ...))``: each
+    file's text with only the lines defining those functions kept (the rest
+    of a script, which may hold other secrets, stays home). Functions pickled
+    by reference are left out: the worker imports its own copy, and its key
+    must reflect that copy.
+    """
+    files: dict[str, tuple[str, set[int]]] = {}
+    functions = []
+    for reached in reached_functions(func):
+        if _by_reference(reached):
+            continue
+        found = source_excerpt(reached)
+        if found is None:
+            continue
+        filename, text, lines = found
+        kept = files.setdefault(filename, (text, set()))[1]
+        kept.update(lines)
+        functions.append((reached, filename))
+    texts = {
+        filename: excerpt(text, frozenset(lines))
+        for filename, (text, lines) in files.items()
+    }
+    return texts, tuple(functions)
 
 
 def reduce_checkpointed(
@@ -39,6 +143,10 @@ def reduce_checkpointed(
     func: Callable[..., Any],
     options: dict[str, Any],
     rebuild_by_value: Callable[[str, bytes], Any],
+    *,
+    fingerprint: Callable[[], object] = lambda: None,
+    signing_key: bytes | None = None,
+    signing_key_id: str | None = None,
 ) -> tuple[Any, ...]:
     """
     Return ``obj.__reduce__()`` for *obj*, the checkpointed *func* under *options*.
@@ -46,7 +154,11 @@ def reduce_checkpointed(
     By reference (``import_checkpointed(module, qualname)``) when importing
     *func*'s module and following its qualname gives back *obj*; else by
     value: ``rebuild_by_value(token, payload)``, *payload* being the
-    cloudpickle of ``(func, options)``.
+    cloudpickle of ``(func, options, extras)``: *options* without
+    :data:`SECRET_OPTIONS`, and *extras* the id of *signing_key* (the key
+    entries are signed with here; *signing_key_id* when only its id is known)
+    and the source files of the by-value code *fingerprint* (called first, so
+    the walk ran) reached.
     """
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", "")
@@ -63,7 +175,18 @@ def reduce_checkpointed(
             target = None
         if target is obj:
             return (import_checkpointed, (module, qualname))
-    return _reduce_by_value(obj, func, options, rebuild_by_value)
+    # Pickling never fails for the walk: a worker then walks the code itself.
+    with contextlib.suppress(Exception):
+        fingerprint()
+    texts, functions = _sources(func)
+    if signing_key is not None:
+        signing_key_id = key_id(signing_key)
+        _keys_by_id[signing_key_id] = signing_key
+    extras = {"key_id": signing_key_id, "texts": texts, "functions": functions}
+    public = {
+        name: value for name, value in options.items() if name not in SECRET_OPTIONS
+    }
+    return _reduce_by_value(obj, (func, public, extras), rebuild_by_value)
 
 
 def import_checkpointed(module: str, qualname: str) -> Any:
@@ -91,8 +214,7 @@ def _by_value_slots(name: str) -> dict[Any, Any]:
 
 def _reduce_by_value(
     obj: object,
-    func: Callable[..., Any],
-    options: dict[str, Any],
+    content: tuple[Any, ...],
     rebuild_by_value: Callable[[str, bytes], Any],
 ) -> tuple[Any, ...]:
     import cloudpickle
@@ -106,28 +228,38 @@ def _reduce_by_value(
     token = f"{id(obj):x}"
     pickling[id(obj)] = token
     try:
-        payload = cloudpickle.dumps((func, options))
+        payload = cloudpickle.dumps(content)
     finally:
         del pickling[id(obj)]
     return (rebuild_by_value, (token, payload))
 
 
-def load_by_value(obj: object, token: str, payload: bytes) -> tuple[Any, Any]:
+def load_by_value(obj: object, token: str, payload: bytes) -> ByValue:
     """
-    Unpickle ``(func, options)`` from *payload* for *obj*, not yet initialized.
+    Unpickle *payload* for *obj*, not yet initialized; register the sources sent.
 
     While it loads, references to *token* in *payload* (recursion) resolve to
-    *obj* (:func:`being_rebuilt`).
+    *obj* (:func:`being_rebuilt`). Payloads of earlier versions,
+    ``(func, options)``, load too.
     """
     import cloudpickle
 
     rebuilding = _by_value_slots("rebuilding")
     rebuilding[token] = obj
     try:
-        func, options = cloudpickle.loads(payload)
+        content = cloudpickle.loads(payload)
     finally:
         del rebuilding[token]
-    return func, options
+    if len(content) == 2:
+        func, options = content
+        return ByValue(func, options, None, None)
+    func, options, extras = content
+    texts = extras.get("texts", {})
+    for function, filename in extras.get("functions", ()):
+        if isinstance(function, FunctionType) and filename in texts:
+            ship_source(function, filename, texts[filename])
+    wanted = extras.get("key_id")
+    return ByValue(func, options, wanted, _keys_by_id.get(wanted) if wanted else None)
 
 
 def being_rebuilt(token: str) -> Any:

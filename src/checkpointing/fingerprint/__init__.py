@@ -80,7 +80,8 @@ from ._components import (
     _packages_fingerprint,
     merge_fingerprints,
 )
-from ._memo import _memoized, _memoized_object_fingerprint
+from ._memo import _memo, _memoized, _memoized_object_fingerprint
+from ._source import excerpt, ship_source, source_excerpt
 from ._values import _code_roots
 from ._walk_state import _Options
 from ._walker import _Walker
@@ -88,12 +89,16 @@ from ._walker import _Walker
 __all__ = [
     "Component",
     "Fingerprint",
+    "excerpt",
     "fingerprint_arguments",
     "fingerprint_function",
     "function_name",
     "main_module_name",
     "make_fingerprinter",
     "merge_fingerprints",
+    "reached_functions",
+    "ship_source",
+    "source_excerpt",
 ]
 
 
@@ -228,3 +233,23 @@ def fingerprint_arguments(
             ).components
         )
     return Fingerprint(_components_digest(components), components)
+
+
+def reached_functions(func: Callable[..., Any]) -> tuple[FunctionType, ...]:
+    """
+    Return the functions the last walks from *func* reached (itself included).
+
+    Read from the memo of :func:`make_fingerprinter`'s fingerprints of
+    *func* (every option set it was fingerprinted with); empty when *func*
+    has not been fingerprinted in this process. Pickling by value sends the
+    source of those it carries (:func:`ship_source`).
+    """
+    try:
+        per_options = _memo.get(func)
+    except TypeError:  # not weak-referenceable: never memoized
+        return ()
+    seen: dict[int, FunctionType] = {}
+    for memo in (per_options or {}).values():
+        for reached in memo.functions:
+            seen.setdefault(id(reached), reached)
+    return tuple(seen.values())

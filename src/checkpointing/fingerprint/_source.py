@@ -9,10 +9,11 @@ import linecache
 import re
 import symtable
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import CodeType, FunctionType
-from typing import Final
+from typing import Final, cast
 
 import xxhash
 
@@ -175,6 +176,9 @@ def _verified_definition(
     code = func.__code__
     if code.co_name == "<lambda>":
         return None, ""  # several lambdas may share a line: bytecode is exact
+    shipped = _shipped_sources.get(func)
+    if shipped is not None:
+        return _shipped_definition(func, *shipped)
     filename = code.co_filename
     lines = linecache.getlines(filename, func.__globals__)
     guessed = not lines  # the module's file, tried for code without a file
@@ -210,14 +214,150 @@ def _verified_definition(
             f"the source of {qualname} in {filename} differs from the loaded code "
             "(was the file edited after import?)"
         )
+    return _node_of(tree, code, match), ""
+
+
+def _node_of(
+    tree: ast.Module, code: CodeType, match: CodeType
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The definition in *tree* that compiled to *match* (the live *code*'s twin)."""
     for node in ast.walk(tree):
         if (
             isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.name == code.co_name
             and _first_line(node) == match.co_firstlineno
         ):
-            return node, ""
-    return None, ""
+            return node
+    return None
+
+
+# -- source sent along with a function pickled by value ----------------------
+
+#: Functions unpickled by value, with the file name and text their pickling
+#: process read their source from (see :func:`ship_source`).
+_shipped_sources: weakref.WeakKeyDictionary[FunctionType, tuple[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def ship_source(func: FunctionType, filename: str, text: str) -> None:
+    """
+    Use *text* (the whole file *filename*, as another process read it) for *func*.
+
+    A function pickled by value (a script's, a notebook's) arrives in a worker
+    that may have no copy of its file. Its pickling process sends the text it
+    read, and the worker's walk reads that text instead of looking for a
+    file: the worker computes the keys the client does. The text is still
+    verified: it must compile to *func*'s very code, else *func* is identified
+    by its bytecode, with an :class:`~checkpointing.IncompleteFingerprintWarning`.
+    """
+    _shipped_sources[func] = (filename, text)
+
+
+def source_excerpt(func: object) -> tuple[str, str, frozenset[int]] | None:
+    """
+    Return ``(filename, text, lines)``: where the walk reads *func*'s source.
+
+    *lines* are the 1-based line numbers of *text* that define *func*: its
+    definition with its decorators, the headers of the classes around it, the
+    whole function around it (a closure), and ``from __future__`` imports
+    (they change the compiled code). The rest of the file is not needed to
+    verify and analyse *func* (:func:`excerpt` blanks it). ``None`` when the
+    walk found no verified source (a lambda, code made by ``exec``, a
+    missing or edited file).
+    """
+    if not isinstance(func, FunctionType):
+        return None
+    node, _ = _verified_definition(func)
+    if node is None or isinstance(node, ast.Lambda):
+        return None
+    shipped = _shipped_sources.get(func)
+    if shipped is not None:
+        filename, text = shipped
+    else:
+        filename = func.__code__.co_filename
+        lines = linecache.getlines(filename, func.__globals__)
+        if not lines:
+            filename = _module_file(func, filename)
+            lines = linecache.getlines(filename, func.__globals__) if filename else []
+        text = "".join(lines)
+    compiled = _compile_text(filename, text)
+    if compiled is None:
+        return None
+    tree = compiled[0]
+    keep: set[int] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            keep.update(_lines_of(statement))
+    path = _path_to(tree, node)
+    if path is None:
+        return None
+    # Class headers (decorators to the colon) down to the first enclosing
+    # function or block (if, try, with...), which is kept whole.
+    whole: ast.stmt = node
+    for ancestor in path:
+        if not isinstance(ancestor, ast.ClassDef):
+            whole = cast(ast.stmt, ancestor)
+            break
+        first = _first_line(ancestor)
+        keep.update(range(first, max(first, ancestor.body[0].lineno - 1) + 1))
+    keep.update(_lines_of(whole))
+    return filename, text, frozenset(keep)
+
+
+def excerpt(text: str, lines: frozenset[int]) -> str:
+    """Return *text* with every line not in *lines* emptied (positions kept)."""
+    return "".join(
+        line if number in lines else "\n" * line.endswith("\n")
+        for number, line in enumerate(text.splitlines(keepends=True), start=1)
+    )
+
+
+def _lines_of(node: ast.stmt) -> range:
+    first = (
+        _first_line(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        else node.lineno
+    )
+    return range(first, (node.end_lineno or node.lineno) + 1)
+
+
+def _path_to(tree: ast.AST, target: ast.AST) -> list[ast.AST] | None:
+    """The chain of nodes from *tree* down to *target* (excluded), outermost first."""
+    for child in ast.iter_child_nodes(tree):
+        if child is target:
+            return []
+        if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            below = _path_to(child, target)
+            if below is not None:
+                return [child, *below]
+        elif isinstance(child, ast.stmt):
+            below = _path_to(child, target)  # an if/try/with block holding it
+            if below is not None:
+                return [child, *below]
+    return None
+
+
+def _shipped_definition(
+    func: FunctionType, filename: str, text: str
+) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, str]:
+    """:func:`_verified_definition` from the text sent with *func* (no file read)."""
+    code = func.__code__
+    qualname = getattr(code, "co_qualname", func.__qualname__)
+    compiled = _compile_text(filename, text)
+    if compiled is not None:
+        tree, index = compiled
+        candidates = index.get(qualname, [])
+        match = next((c for c in candidates if _same_code(c, code)), None)
+        if match is not None:
+            node = _node_of(tree, code, match)
+            if node is not None:
+                return node, ""
+    return None, (
+        f"the source of {qualname} sent from {filename} by the process that "
+        "pickled it does not compile to the code loaded here (another Python "
+        "version?)"
+    )
 
 
 def _module_file(func: FunctionType, filename: str) -> str:
@@ -238,7 +378,7 @@ def _module_file(func: FunctionType, filename: str) -> str:
     return module_file
 
 
-def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
     if node.decorator_list:
         return min(node.lineno, *(d.lineno for d in node.decorator_list))
     return node.lineno
