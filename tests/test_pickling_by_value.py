@@ -96,12 +96,17 @@ import sys
 
 from checkpointing import checkpoint
 
+try:  # an import in a block: the compiler reads math.floor by it
+    import math
+except ImportError:
+    math = None
+
 SCALE = 3
 API_TOKEN = "tok-1234-stays-home"  # not read by f: not in the payload
 
 
 def helper(x):
-    return x * SCALE
+    return math.floor(x * SCALE)
 
 
 class Model:
@@ -149,6 +154,7 @@ def test_source_travels_with_a_function_pickled_by_value(tmp_path):
     assert b"tok-1234-stays-home" not in payload
     assert b"__main__" in payload  # (the name of f's module, not its block)
     assert b'if __name__ == "__main__":' not in payload
+    assert b"math = None" not in payload
     expected = dict(parse_results(parent.stdout))
     assert {"key", "value"} == set(expected)
     assert "7" == expected["value"]

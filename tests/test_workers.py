@@ -63,7 +63,9 @@ _LIBRARY_WARNING = re.compile(
 _SCRIPT = """\
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 from checkpointing import checkpoint
 
@@ -81,6 +83,14 @@ def f(i):
     return helper(i) + 1
 
 
+@checkpoint
+def slow(i):
+    with open(LOG, "a", encoding="utf-8") as log:
+        log.write(f"COMPUTE slow({i})\\n")
+    time.sleep(1.0)  # the twins start on the other worker meanwhile
+    return i
+
+
 def key_of(i):
     return f.key(i)
 
@@ -95,6 +105,16 @@ def main(pmap):
         print("RESULT parent_key", repr(f.key(3)), flush=True)
         print("RESULT worker_keys", repr(list(pmap(key_of, [3, 3]))), flush=True)
         print("RESULT worker", repr(list(pmap(f, [3, 3]))), flush=True)
+    elif mode == "duplicates":
+        print("RESULT duplicates", repr(list(pmap(slow, [7, 7, 7, 7]))), flush=True)
+    elif mode == "deleted":
+        list(pmap(abs, [-1, -2]))  # the workers are up (spawn reads this file)
+        keys = [f.key(i) for i in @ITEMS@]
+        os.unlink(__file__)  # the workers cannot read the source
+        # f.key pickles f by value: a spawned worker's own __mp_main__.f
+        # (loaded from the file, now gone) is not what is asked here.
+        print("RESULT same_keys", repr(list(pmap(f.key, @ITEMS@)) == keys), flush=True)
+        print("RESULT results", repr(list(pmap(f, @ITEMS@))), flush=True)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 
@@ -309,3 +329,47 @@ def test_process_pool_parent_key_is_worker_key(
     _parent_then_workers(
         Project(tmp_path, "pool", default_directory=False), method, kind
     )
+
+
+# -- issue 14: single flight of duplicates, and a script deleted under its workers
+
+_POOLS = [
+    pytest.param("loky", (), id="loky"),
+    pytest.param("pool", ("spawn", "pool"), id="spawn-pool"),
+    pytest.param(
+        "pool",
+        ("forkserver", "executor"),
+        id="forkserver-executor",
+        marks=pytest.mark.skipif(
+            sys.platform == "win32", reason="forkserver is POSIX only"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("driver", "arguments"), _POOLS)
+def test_duplicates_compute_once(tmp_path: Path, driver: str, arguments) -> None:
+    """Twins running at once on two workers: one computes, the others wait and hit."""
+    if driver == "loky":
+        pytest.importorskip("joblib")
+    project = Project(tmp_path, driver, default_directory=False)
+    project.write(factor=10)
+    results, computes = project.run("duplicates", *arguments)
+    assert results["duplicates"] == repr([7, 7, 7, 7])
+    assert computes == Counter({"slow(7)": 1})
+
+
+@pytest.mark.parametrize(("driver", "arguments"), _POOLS[:2])
+def test_script_deleted_before_the_workers_key(
+    tmp_path: Path, driver: str, arguments
+) -> None:
+    """The source travels with f: workers without the file key as the parent does."""
+    if driver == "loky":
+        pytest.importorskip("joblib")
+    project = Project(tmp_path, driver, default_directory=False)
+    project.write(factor=10)
+    results, computes = project.run("deleted", *arguments)
+    assert not (tmp_path / "main.py").exists()
+    assert results["same_keys"] == "True"
+    assert results["results"] == repr(_expected(10))
+    assert computes == _once_each()

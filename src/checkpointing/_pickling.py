@@ -119,7 +119,7 @@ def _sources(func: Callable[..., Any]) -> tuple[dict[str, str], tuple[Any, ...]]
     by reference are left out: the worker imports its own copy, and its key
     must reflect that copy.
     """
-    files: dict[str, tuple[str, set[int]]] = {}
+    files: dict[str, tuple[str, dict[int, str | None]]] = {}
     functions = []
     for reached in reached_functions(func):
         if _by_reference(reached):
@@ -128,12 +128,13 @@ def _sources(func: Callable[..., Any]) -> tuple[dict[str, str], tuple[Any, ...]]
         if found is None:
             continue
         filename, text, lines = found
-        kept = files.setdefault(filename, (text, set()))[1]
-        kept.update(lines)
+        needed = files.setdefault(filename, (text, {}))[1]
+        for number, replacement in lines.items():
+            if needed.get(number, "") is not None:  # a kept line stays kept
+                needed[number] = replacement
         functions.append((reached, filename))
     texts = {
-        filename: excerpt(text, frozenset(lines))
-        for filename, (text, lines) in files.items()
+        filename: excerpt(text, lines) for filename, (text, lines) in files.items()
     }
     return texts, tuple(functions)
 

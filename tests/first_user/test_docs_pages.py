@@ -63,6 +63,7 @@ PAGES: list[str] = [
 #: Page -> the optional libraries its examples import (skipped without them).
 #: Only pages that need one are listed; a listed page must exist.
 REQUIRES: dict[str, tuple[str, ...]] = {
+    "docs/distributed.md": ("distributed",),
     "docs/formats.md": ("numpy", "pandas", "pyarrow"),
     "docs/how-it-works.md": ("numpy",),
     "docs/keys.md": ("pandas",),

@@ -10,7 +10,7 @@ import re
 import symtable
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import CodeType, FunctionType
 from typing import Final, cast
@@ -254,15 +254,18 @@ def ship_source(func: FunctionType, filename: str, text: str) -> None:
     _shipped_sources[func] = (filename, text)
 
 
-def source_excerpt(func: object) -> tuple[str, str, frozenset[int]] | None:
+def source_excerpt(func: object) -> tuple[str, str, dict[int, str | None]] | None:
     """
     Return ``(filename, text, lines)``: where the walk reads *func*'s source.
 
-    *lines* are the 1-based line numbers of *text* that define *func*: its
-    definition with its decorators, the headers of the classes around it, the
-    whole function around it (a closure), and ``from __future__`` imports
-    (they change the compiled code). The rest of the file is not needed to
-    verify and analyse *func* (:func:`excerpt` blanks it). ``None`` when the
+    *lines* maps the 1-based line numbers of *text* needed to verify and
+    analyse *func* to ``None`` (keep the line) or a replacement line. Kept:
+    *func*'s definition with its decorators, the headers of the classes
+    around it, the whole function or block around it (a closure, an ``if``).
+    Replaced: each import of the module's top level, by the import alone
+    (``import time``): the compiler reads ``time.sleep()`` differently when
+    ``time`` is a module, and an import inside ``try:`` stands alone at the
+    same line. Every other line can go (:func:`excerpt`). ``None`` when the
     walk found no verified source (a lambda, code made by ``exec``, a
     missing or edited file).
     """
@@ -285,13 +288,12 @@ def source_excerpt(func: object) -> tuple[str, str, frozenset[int]] | None:
     if compiled is None:
         return None
     tree = compiled[0]
-    keep: set[int] = set()
-    for statement in tree.body:
-        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
-            keep.update(_lines_of(statement))
     path = _path_to(tree, node)
     if path is None:
         return None
+    needed: dict[int, str | None] = {}
+    for statement in _module_imports(tree):
+        needed[statement.lineno] = ast.unparse(statement)
     # Class headers (decorators to the colon) down to the first enclosing
     # function or block (if, try, with...), which is kept whole.
     whole: ast.stmt = node
@@ -300,17 +302,45 @@ def source_excerpt(func: object) -> tuple[str, str, frozenset[int]] | None:
             whole = cast(ast.stmt, ancestor)
             break
         first = _first_line(ancestor)
-        keep.update(range(first, max(first, ancestor.body[0].lineno - 1) + 1))
-    keep.update(_lines_of(whole))
-    return filename, text, frozenset(keep)
+        needed.update(
+            dict.fromkeys(range(first, max(first, ancestor.body[0].lineno - 1) + 1))
+        )
+    needed.update(dict.fromkeys(_lines_of(whole)))
+    return filename, text, needed
 
 
-def excerpt(text: str, lines: frozenset[int]) -> str:
-    """Return *text* with every line not in *lines* emptied (positions kept)."""
-    return "".join(
-        line if number in lines else "\n" * line.endswith("\n")
-        for number, line in enumerate(text.splitlines(keepends=True), start=1)
-    )
+def _module_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The imports of the module's scope, in blocks too; not in functions or classes."""
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            yield statement
+        elif (
+            isinstance(statement, ast.stmt)
+            and not isinstance(
+                statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            )
+        ) or isinstance(statement, ast.excepthandler | ast.match_case):
+            pending.extend(ast.iter_child_nodes(statement))
+
+
+def excerpt(text: str, lines: Mapping[int, str | None]) -> str:
+    """
+    Return *text* with only *lines*: kept (``None``) or replaced; others emptied.
+
+    Line positions are kept, so the excerpt compiles to code with the same
+    line numbers as the whole text.
+    """
+    out = []
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        end = "\n" if line.endswith("\n") else ""
+        if number not in lines:
+            out.append(end)
+        else:
+            replacement = lines[number]
+            out.append(line if replacement is None else replacement + end)
+    return "".join(out)
 
 
 def _lines_of(node: ast.stmt) -> range:

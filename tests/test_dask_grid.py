@@ -1,0 +1,335 @@
+"""
+A grid of ``@checkpoint`` calls on a ``dask.distributed`` ``LocalCluster`` (issue 14).
+
+Each scenario writes ``grid.py`` (functions in ``__main__``, so they travel by
+value) and runs it in a fresh interpreter, as a user would. The script starts
+a ``LocalCluster`` of two worker processes (one thread each), *then* gives
+itself its settings (so the workers cannot inherit them from it) and deletes
+its own file (so the workers cannot read the source), and runs:
+
+* ``f`` over :data:`ITEMS` with ``client.map``; ``g`` over them with
+  ``client.submit``; a ``dask.delayed`` graph over both (all hits by then);
+* ``f`` over ``[20, 20, 20, 20]``: the duplicates run on both workers at once,
+  and the local store's lock lets one compute (single flight);
+* the keys the workers compute for ``f``, to compare with the client's.
+
+``f`` reads ``helper_a`` and ``g`` reads ``helper_b``; editing ``helper_a``
+must rerun exactly the ``f`` tasks. Bodies append ``COMPUTE f(i)`` to a log
+every process shares, so the test counts the misses of all of them.
+
+The settings reach the workers through ``checkpointing.distributed``'s
+plugin or ``LocalCluster(env=...)``; the subprocess's own
+``CHECKPOINTING_DIR`` points at a decoy that must stay empty. The cache
+directory is a parameter (:class:`Grid`: a path here, an ``s3://`` URL in the
+integrator's moto run) with an environment dict for the subprocess.
+"""
+
+# STYLE.md §1.9: asserts read ``expected == actual``, which SIM300 calls Yoda.
+# ruff: noqa: SIM300
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from .helpers import (
+    PythonProcessError,
+    parse_computes,
+    parse_results,
+    remove_bytecode,
+    run_python,
+    write_project,
+)
+
+pytestmark = pytest.mark.slow
+
+#: A LocalCluster starts a scheduler and two worker interpreters.
+TIMEOUT = 240.0
+
+ITEMS = list(range(6))
+DUPLICATE = 20
+KEY = "grid-hmac-key-7f3a"
+
+_LIBRARY_WARNING = re.compile(
+    r"(IncompleteFingerprint|StoreWrite|CacheRead|LockTimeout|AmbientState|Checkpointing)"
+    r"Warning"
+)
+
+_SCRIPT = """\
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from checkpointing import checkpoint
+
+LOG = @LOG@
+SETTINGS = json.loads(@SETTINGS@)
+
+
+def log(name, i):
+    with open(LOG, "a", encoding="utf-8") as out:
+        out.write(f"COMPUTE {name}({i})\\n")
+
+
+def helper_a(x):
+    return x * @A@
+
+
+def helper_b(x):
+    return x + @B@
+
+
+@checkpoint
+def f(i):
+    log("f", i)
+    if i == @DUPLICATE@:
+        time.sleep(1.0)  # the other worker starts its twin meanwhile
+    return helper_a(i)
+
+
+@checkpoint
+def g(i):
+    log("g", i)
+    return helper_b(i)
+
+
+def report(name, value):
+    print("RESULT", name, json.dumps(value), flush=True)
+
+
+def grid(client):
+    import dask
+
+    items = SETTINGS["items"]
+    report("client_keys", [f.key(i) for i in items])
+    report("worker_keys", client.gather(client.map(lambda i: f.key(i), items)))
+    report("map_f", client.gather(client.map(f, items, pure=False)))
+    report("submit_g", client.gather([client.submit(g, i, pure=False) for i in items]))
+    parts = [dask.delayed(f)(i) for i in items] + [dask.delayed(g)(i) for i in items]
+    report("delayed_sum", dask.delayed(sum)(parts).compute())
+    twin = SETTINGS["duplicate"]
+    report("duplicates", client.gather(client.map(f, [twin] * 4, pure=False)))
+
+
+if __name__ == "__main__":
+    from dask.distributed import Client, LocalCluster
+
+    via = SETTINGS["via"]
+    variables = {"CHECKPOINTING_DIR": SETTINGS["directory"]}
+    if SETTINGS["key"] is not None:
+        variables["CHECKPOINTING_HMAC_KEY"] = SETTINGS["key"]
+    with LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=":0",
+        env=variables if via == "cluster-env" else {},
+    ) as cluster, Client(cluster) as client:
+        # The client's own settings, set after the workers started.
+        os.environ.update(variables)
+        os.unlink(__file__)
+        if via == "plugin":
+            from checkpointing.distributed import CheckpointingSettings
+
+            client.register_plugin(
+                CheckpointingSettings(
+                    directory=SETTINGS["directory"], hmac_key=SETTINGS["key"]
+                )
+            )
+        try:
+            grid(client)
+        except Exception as error:
+            report("error", f"{type(error).__name__}: {error}")
+
+        def worker_dir():
+            return os.environ.get("CHECKPOINTING_DIR")
+
+        report("worker_dirs", sorted(client.run(worker_dir).values()))
+        if via == "plugin":  # its teardown restores each worker's variables
+            client.unregister_worker_plugin("checkpointing-settings")
+            report("worker_dirs_after", sorted(client.run(worker_dir).values()))
+"""
+
+
+class Grid:
+    """
+    ``grid.py`` in *root*, storing in *directory*, run with *env* on top.
+
+    *directory* is what the workers get as ``CHECKPOINTING_DIR`` (a path, or
+    later a URL); *env* holds the subprocess's extra variables (a storage
+    backend's endpoint and credentials). ``CHECKPOINTING_DIR`` of the
+    subprocess itself is a decoy (:attr:`decoy`) that must stay empty.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        directory: str,
+        env: Mapping[str, str] | None = None,
+        *,
+        via: str = "plugin",
+        key: str | None = KEY,
+    ) -> None:
+        self.root = root
+        self.directory = directory
+        self.log = root / "compute.log"
+        self.decoy = root / "decoy"
+        self.env = {
+            **(env or {}),
+            "CHECKPOINTING_DIR": str(self.decoy),
+            "CHECKPOINTING_HMAC_KEY": "",  # none in the subprocess at start
+        }
+        self.settings = {
+            "directory": directory,
+            "key": key,
+            "via": via,
+            "items": ITEMS,
+            "duplicate": DUPLICATE,
+        }
+
+    def run(self, a: int, b: int) -> tuple[dict[str, object], Counter[str]]:
+        """Write and run ``grid.py`` with helper factors *a*, *b*: results, misses."""
+        text = (
+            _SCRIPT.replace("@LOG@", repr(str(self.log)))
+            .replace("@SETTINGS@", repr(json.dumps(self.settings)))
+            .replace("@A@", str(a))
+            .replace("@B@", str(b))
+            .replace("@DUPLICATE@", str(DUPLICATE))
+        )
+        write_project(self.root, {"grid.py": text})
+        remove_bytecode(self.root)
+        self.log.unlink(missing_ok=True)
+        done = run_python(["grid.py"], self.root, self.env, timeout=TIMEOUT)
+        assert not (self.root / "grid.py").exists()
+        warnings = [
+            line for line in done.stderr.splitlines() if _LIBRARY_WARNING.search(line)
+        ]
+        assert [] == warnings, done.stderr
+        results = {
+            name: json.loads(value) for name, value in parse_results(done.stdout)
+        }
+        computes = (
+            parse_computes(self.log.read_text(encoding="utf-8"))
+            if self.log.exists()
+            else []
+        )
+        assert not self.decoy.exists() or [] == list(self.decoy.rglob("*.pkl"))
+        return results, Counter(computes)
+
+    def verify(self) -> tuple[int, dict[str, object]]:
+        """``python -m checkpointing verify --json``: exit code and report."""
+        arguments = ["-m", "checkpointing", "verify", "--json", "--dir", self.directory]
+        try:
+            done = run_python(arguments, self.root, self.env)
+        except PythonProcessError as failed:
+            return failed.returncode or 0, json.loads(failed.stdout)
+        return 0, json.loads(done.stdout)
+
+    def signatures(self, key: str) -> Counter[str]:
+        """
+        Load every entry with the HMAC *key*: ``{"ok": n, <error>: n}``.
+
+        (``verify`` checks checksums and manifests, not signatures: the CLI
+        opens stores without a key.)
+        """
+        done = run_python(["-c", _SIGNATURES, self.directory, key], self.root, self.env)
+        return Counter(json.loads(done.stdout))
+
+
+_SIGNATURES = """import json, sys
+from checkpointing import CorruptEntryError
+from checkpointing.store import Store
+
+store = Store(sys.argv[1], hmac_key=sys.argv[2].encode())
+outcomes = []
+for fid in store.function_ids():
+    for name in store.manifest_names(fid):
+        try:
+            store.load(fid, name)
+        except CorruptEntryError as error:
+            outcomes.append(str(error).partition(": ")[2])  # without the path
+        else:
+            outcomes.append("ok")
+print(json.dumps(outcomes))
+"""
+
+
+def _expected(a: int, b: int) -> dict[str, object]:
+    return {
+        "map_f": [i * a for i in ITEMS],
+        "submit_g": [i + b for i in ITEMS],
+        "delayed_sum": sum(i * a for i in ITEMS) + sum(i + b for i in ITEMS),
+        "duplicates": [DUPLICATE * a] * 4,
+    }
+
+
+def _calls(name: str, items: list[int]) -> Counter[str]:
+    return Counter(f"{name}({i})" for i in items)
+
+
+def _check(results: dict[str, object], a: int, b: int) -> None:
+    assert "error" not in results, results["error"]
+    assert _expected(a, b) == {name: results[name] for name in _expected(a, b)}
+    assert results["client_keys"] == results["worker_keys"], (
+        "a worker computes other keys than the client"
+    )
+
+
+@pytest.mark.parametrize("via", ["plugin", "cluster-env"])
+def test_grid_on_a_local_cluster(tmp_path: Path, via: str) -> None:
+    pytest.importorskip("distributed")
+    cache = tmp_path / "cache"
+    project = tmp_path / "project"
+    project.mkdir()
+    grid = Grid(project, str(cache), via=via)
+
+    results, computes = grid.run(a=10, b=100)
+    _check(results, 10, 100)
+    assert [str(cache)] * 2 == results["worker_dirs"]
+    if via == "plugin":
+        assert [str(grid.decoy)] * 2 == results["worker_dirs_after"]
+    every_f = _calls("f", [*ITEMS, DUPLICATE])
+    assert every_f + _calls("g", ITEMS) == computes, "each key computed once"
+
+    entries = 2 * len(ITEMS) + 1
+    code, report = grid.verify()
+    assert (0, entries, []) == (code, report["ok"], report["problems"]), report
+    # Signed with the client's key: each loads with it, none with another.
+    assert Counter({"ok": entries}) == grid.signatures(KEY)
+    mismatch = Counter({"HMAC signature mismatch: refused": entries})
+    assert mismatch == grid.signatures("another key")
+
+    if via == "cluster-env":
+        return  # the rest does not depend on how the settings travelled
+
+    results, computes = grid.run(a=10, b=100)
+    _check(results, 10, 100)
+    assert Counter() == computes, "a rerun of the grid is all hits"
+
+    results, computes = grid.run(a=11, b=100)  # helper_a edited: f's tasks only
+    _check(results, 11, 100)
+    assert every_f == computes, "exactly the tasks of f rerun, none of g"
+
+
+def test_a_worker_without_the_key_refuses(tmp_path: Path) -> None:
+    """The key is not in the tasks: workers left without it raise, naming the fix."""
+    pytest.importorskip("distributed")
+    grid = Grid(tmp_path, str(tmp_path / "cache"), via="none")
+    results, computes = grid.run(a=10, b=100)
+    error = str(results["error"])
+    assert error.startswith("ConfigurationError: __main__.f: its entries are signed")
+    assert "CHECKPOINTING_HMAC_KEY" in error
+    assert "CheckpointingSettings" in error
+    assert KEY not in error
+    assert Counter() == computes
+    # Nothing was stored anywhere, signed or not.
+    assert not (tmp_path / "cache").exists() or [] == list(
+        (tmp_path / "cache").rglob("*.pkl")
+    )
