@@ -306,3 +306,57 @@ def test_a_worker_takes_the_key_from_its_settings(
     assert "CHECKPOINTING_HMAC_KEY" in message
     assert "CheckpointingSettings" in message
     assert SECRET not in message
+
+
+SWAP_SCRIPT = """
+import pickle
+
+from checkpointing import checkpoint
+
+
+def helper(x):
+    return x * 2
+
+
+def other(x):
+    return x * 3000
+
+
+@checkpoint
+def f(x):
+    return helper(x)
+
+
+if __name__ == "__main__":
+    f.key(1)
+    before = pickle.dumps(f)
+    assert pickle.dumps(f) == before  # (Dask pickles twice and compares)
+    helper.__code__ = other.__code__  # as %autoreload does
+    after = pickle.dumps(f)
+    print("RESULT before", b"x * 3000" in before)
+    print("RESULT after", b"x * 3000" in after)
+    print("RESULT key", f.key(1) == pickle.loads(after).key(1))
+"""
+
+
+def test_the_source_sent_follows_code_swapped_in_place(tmp_path):
+    """The excerpts are memoized per function, and redone when its code changed."""
+    (tmp_path / "main.py").write_text(SWAP_SCRIPT, encoding="utf-8")
+    done = run_python(["-W", "error", "main.py"], tmp_path)
+    results = dict(parse_results(done.stdout))
+    assert {"before": "False", "after": "True", "key": "True"} == results
+
+
+def test_payloads_of_earlier_versions_still_load():
+    """Before issue 14 a payload was ``(func, options)``, the key among them."""
+    import cloudpickle
+
+    from checkpointing._decorator import _rebuild_by_value
+
+    def older(x):
+        return x + 1
+
+    options = checkpoint(older)._options.as_dict()
+    rebuilt = _rebuild_by_value("0", cloudpickle.dumps((older, options)))
+    assert 2 == rebuilt(1)
+    assert "_required_key_id" not in vars(rebuilt)

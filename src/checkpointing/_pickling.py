@@ -33,6 +33,7 @@ import hashlib
 import hmac
 import importlib
 import threading
+import weakref
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any, Final, NamedTuple
@@ -109,7 +110,15 @@ def _by_reference(func: object) -> bool:
     return target is func
 
 
-def _sources(func: Callable[..., Any]) -> tuple[dict[str, str], tuple[Any, ...]]:
+# func -> (the reached functions and their code, what _sources returned):
+# Dask pickles a task's function once per task; the excerpts change only when
+# a new walk reached other code (or the same functions with new code).
+_Sources = tuple[dict[str, str], tuple[Any, ...]]
+_sources_memo: weakref.WeakKeyDictionary[Any, tuple[tuple[object, ...], _Sources]]
+_sources_memo = weakref.WeakKeyDictionary()
+
+
+def _sources(func: Callable[..., Any]) -> _Sources:
     """
     The source of the by-value functions *func*'s fingerprint reached.
 
@@ -119,12 +128,31 @@ def _sources(func: Callable[..., Any]) -> tuple[dict[str, str], tuple[Any, ...]]
     by reference are left out: the worker imports its own copy, and its key
     must reflect that copy.
     """
+    reached = reached_functions(func)
+    state = (*reached, *(f.__code__ for f in reached))
+    try:
+        memo = _sources_memo.get(func)
+    except TypeError:  # not weak-referenceable
+        memo = None
+    if (
+        memo is not None
+        and len(memo[0]) == len(state)
+        and all(a is b for a, b in zip(memo[0], state, strict=True))
+    ):
+        return memo[1]
+    result = _excerpts(reached)
+    with contextlib.suppress(TypeError):
+        _sources_memo[func] = (state, result)
+    return result
+
+
+def _excerpts(reached: tuple[FunctionType, ...]) -> _Sources:
     files: dict[str, tuple[str, dict[int, str | None]]] = {}
     functions = []
-    for reached in reached_functions(func):
-        if _by_reference(reached):
+    for function in reached:
+        if _by_reference(function):
             continue
-        found = source_excerpt(reached)
+        found = source_excerpt(function)
         if found is None:
             continue
         filename, text, lines = found
@@ -132,7 +160,7 @@ def _sources(func: Callable[..., Any]) -> tuple[dict[str, str], tuple[Any, ...]]
         for number, replacement in lines.items():
             if needed.get(number, "") is not None:  # a kept line stays kept
                 needed[number] = replacement
-        functions.append((reached, filename))
+        functions.append((function, filename))
     texts = {
         filename: excerpt(text, lines) for filename, (text, lines) in files.items()
     }
