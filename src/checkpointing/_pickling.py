@@ -16,9 +16,11 @@ What a by-value payload carries besides the function: its options, minus
 the secret ones (:data:`SECRET_OPTIONS`: never pickled into a task), the id
 of the key that signed its entries where it was pickled (:func:`key_id`:
 the worker must hold the same key, from its own settings), and the source
-text of every by-value function its fingerprint reached (the key is
+of every by-value function its fingerprint reached: per file, an excerpt
+with only the lines defining them and the module's imports (the key is
 computed where the code is: the worker needs no copy of the script or the
-notebook, and verifies that the text compiles to the code it received).
+notebook, and verifies that the text compiles to the code it received; the
+rest of the script stays home).
 
 One reason to change: how a checkpointed function travels between processes.
 Imports ``_fingerprint`` and ``fingerprint`` only (``cloudpickle`` lazily); it
