@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import multiprocessing
 import pickle
 import re
 import textwrap
@@ -360,3 +361,77 @@ def test_payloads_of_earlier_versions_still_load():
     rebuilt = _rebuild_by_value("0", cloudpickle.dumps((older, options)))
     assert 2 == rebuilt(1)
     assert "_required_key_id" not in vars(rebuilt)
+
+
+NOTEBOOK = """
+import pickle, sys
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+cells = [
+    "from checkpointing import checkpoint",
+    "def helper(x):\\n    return x * 7",
+    "@checkpoint\\ndef f(x):\\n    return helper(x)",
+]
+for cell in cells:
+    assert shell.run_cell(cell).success, cell
+f = shell.user_ns["f"]
+print("RESULT key", repr(f.key(2)))
+with open(sys.argv[1], "wb") as out:
+    pickle.dump(f, out)
+"""
+
+
+def test_notebook_cells_travel_with_their_source(tmp_path):
+    """Functions of IPython cells (no file at all) key on a worker as in the notebook."""
+    pytest.importorskip("IPython")
+    (tmp_path / "notebook.py").write_text(NOTEBOOK, encoding="utf-8")
+    (tmp_path / "child.py").write_text(CHILD, encoding="utf-8")
+    notebook = run_python(["notebook.py", "f.pkl"], tmp_path)
+    expected = dict(parse_results(notebook.stdout))["key"]
+    child = run_python(["-W", "error", "child.py", "f.pkl", "-"], tmp_path)
+    assert {"key": expected, "value": "14"} == dict(parse_results(child.stdout))
+    bare = run_python(["child.py", "f.pkl", "no-shipping"], tmp_path)
+    assert expected != dict(parse_results(bare.stdout))["key"]
+
+
+POOL_SCRIPT = """
+import multiprocessing
+import sys
+
+from checkpointing import checkpoint
+
+
+@checkpoint(hmac_key=b"key given in the script")
+def f(x):
+    return x * 2
+
+
+if __name__ == "__main__":
+    # The pool starts before f is pickled: a forked worker has the key from
+    # the parent's memory, a spawned one from importing this script again.
+    with multiprocessing.get_context(sys.argv[1]).Pool(1) as pool:
+        print("RESULT values", pool.map(f, [1, 2]))
+    print("RESULT hit", f.is_cached(1) and f.is_cached(2))
+"""
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        pytest.param(
+            "fork",
+            marks=pytest.mark.skipif(
+                "fork" not in multiprocessing.get_all_start_methods(),
+                reason="no fork here",
+            ),
+        ),
+        "spawn",
+    ],
+)
+def test_pool_workers_sign_with_the_key_of_the_script(tmp_path, monkeypatch, method):
+    """hmac_key= in the decorator reaches fork and spawn workers, not the pickle."""
+    monkeypatch.delenv("CHECKPOINTING_HMAC_KEY", raising=False)
+    (tmp_path / "main.py").write_text(POOL_SCRIPT, encoding="utf-8")
+    done = run_python(["-W", "error", "main.py", method], tmp_path)
+    assert {"values": "[2, 4]", "hit": "True"} == dict(parse_results(done.stdout))

@@ -46,6 +46,7 @@ from ._pickling import (
     key_id,
     load_by_value,
     reduce_checkpointed,
+    remember_key,
 )
 from ._settings import RAW_ENVIRON, refresh_requested, resolve_hmac_key
 from .digest import short_repr
@@ -98,6 +99,10 @@ class Checkpointed(CallFlow, Generic[P, R]):
         )
         self._options = CheckpointOptions(**options, where=name)
         super().__init__(func, self._options, name)
+        if self._options.hmac_key is not None:
+            # A copy rebuilt in this process or a fork of it keeps the key
+            # (by-value pickles carry its id only): see _pickling.remember_key.
+            remember_key(resolve_hmac_key(self._options.hmac_key))
         self._refresh = self._options.refresh
         self._lazy = bool(self._options.lazy)
         self._mmap_mode = self._options.mmap_mode

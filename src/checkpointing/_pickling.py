@@ -51,6 +51,7 @@ __all__ = [
     "key_id",
     "load_by_value",
     "reduce_checkpointed",
+    "remember_key",
 ]
 
 #: Options never pickled by value: the worker takes them from its own
@@ -71,10 +72,18 @@ def key_id(key: bytes) -> str:
     return hmac.new(key, b"checkpointing key id", hashlib.sha256).hexdigest()[:16]
 
 
-# Keys this process signed with when it pickled a function by value, by id: a
-# copy rebuilt here (copy.deepcopy, a pickle round trip, a forked worker,
-# which inherits this memory) keeps its key; another process needs its own.
+# Keys this process signs with, by id: those given as hmac_key= (remembered
+# at decoration, so that a worker forked afterwards inherits them, and a
+# spawned one that imports the script registers them again) and those it
+# pickled with. A copy rebuilt here (copy.deepcopy, a pickle round trip, a
+# forked worker) keeps its key; another process needs its own.
 _keys_by_id: dict[str, bytes] = {}
+
+
+def remember_key(key: bytes | None) -> None:
+    """Let functions pickled by value and rebuilt in this process sign with *key*."""
+    if key is not None:
+        _keys_by_id.setdefault(key_id(key), key)
 
 
 class ByValue(NamedTuple):
@@ -212,7 +221,7 @@ def reduce_checkpointed(
     texts, functions = _sources(func)
     if signing_key is not None:
         signing_key_id = key_id(signing_key)
-        _keys_by_id[signing_key_id] = signing_key
+        remember_key(signing_key)
     extras = {"key_id": signing_key_id, "texts": texts, "functions": functions}
     public = {
         name: value for name, value in options.items() if name not in SECRET_OPTIONS
