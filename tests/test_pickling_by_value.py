@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import multiprocessing
+import os
 import pickle
 import re
 import textwrap
@@ -435,3 +436,74 @@ def test_pool_workers_sign_with_the_key_of_the_script(tmp_path, monkeypatch, met
     (tmp_path / "main.py").write_text(POOL_SCRIPT, encoding="utf-8")
     done = run_python(["-W", "error", "main.py", method], tmp_path)
     assert {"values": "[2, 4]", "hit": "True"} == dict(parse_results(done.stdout))
+
+
+# -- copies of one payload share a walk (Dask unpickles per task) -------------
+
+
+def _walked(copy: Any) -> bool:
+    """Whether *copy*'s own fingerprint memo exists (its code was walked)."""
+    from checkpointing._fingerprint import _memo
+
+    return bool(_memo.get(copy.__wrapped__))
+
+
+def test_copies_of_one_payload_share_the_first_walk():
+    scale = [3]
+
+    @checkpoint
+    def f(x):
+        return x * scale[0]
+
+    expected = f.key(2)
+    payload = pickle.dumps(f)
+    first = pickle.loads(payload)
+    assert expected == first.key(2)
+    assert _walked(first)
+    second = pickle.loads(payload)
+    assert expected == second.key(2)
+    assert not _walked(second), "the second copy walked its code again"
+    assert 6 == second(2)  # later calls: its own walk, the same key
+    assert _walked(second)
+    assert expected == second.key(2)
+
+
+def test_a_copy_whose_state_changed_shares_nothing():
+    """The first copy's globals changed (its task ran): later copies walk their own."""
+    scale = [3]
+
+    @checkpoint
+    def f(x):
+        return x * scale[0]
+
+    expected = f.key(2)
+    payload = pickle.dumps(f)
+    first = pickle.loads(payload)
+    assert expected == first.key(2)
+    first.__wrapped__.__closure__[0].cell_contents[0] = 4  # its own copy of scale
+    changed = first.key(2)  # walks again: valid for its new state
+    assert expected != changed
+    third = pickle.loads(payload)
+    assert expected == third.key(2), "a copy took another copy's changed state"
+    assert _walked(third)
+
+
+def test_what_the_walk_read_outside_is_checked_again(monkeypatch):
+    """An environment variable the code reads changed: the next copy's key follows."""
+    monkeypatch.setenv("CHECKPOINTING_TEST_FACTOR", "3")
+
+    @checkpoint
+    def f(x):
+        return x * int(os.environ["CHECKPOINTING_TEST_FACTOR"])
+
+    payload = pickle.dumps(f)
+    first = pickle.loads(payload)
+    before = first.key(2)
+    assert f.key(2) == before
+    monkeypatch.setenv("CHECKPOINTING_TEST_FACTOR", "4")
+    second = pickle.loads(payload)
+    after = second.key(2)
+    assert before != after, "the variable is not part of the key"
+    assert f.key(2) == after
+    assert first.key(2) == after
+    assert _walked(second)

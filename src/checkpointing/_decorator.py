@@ -47,6 +47,7 @@ from ._pickling import (
     load_by_value,
     reduce_checkpointed,
     remember_key,
+    share_walks,
 )
 from ._settings import RAW_ENVIRON, refresh_requested, resolve_hmac_key
 from .digest import short_repr
@@ -434,6 +435,7 @@ def _rebuild_by_value(token: str, payload: bytes) -> Checkpointed[..., Any]:
     obj.__init__(loaded.func, **options)
     if loaded.key_id is not None and loaded.key is None:
         _require_key(obj, loaded.key_id)
+    share_walks(obj, payload)
     return obj
 
 

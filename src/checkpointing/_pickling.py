@@ -36,12 +36,22 @@ import hmac
 import importlib
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any, Final, NamedTuple
 
+import xxhash
+
 from ._fingerprint import main_module_name
-from .fingerprint import excerpt, reached_functions, ship_source, source_excerpt
+from .fingerprint import (
+    excerpt,
+    memo_token,
+    memoized_fingerprint,
+    reached_functions,
+    ship_source,
+    source_excerpt,
+)
 
 __all__ = [
     "SECRET_OPTIONS",
@@ -52,6 +62,7 @@ __all__ = [
     "load_by_value",
     "reduce_checkpointed",
     "remember_key",
+    "share_walks",
 ]
 
 #: Options never pickled by value: the worker takes them from its own
@@ -305,3 +316,54 @@ def load_by_value(obj: object, token: str, payload: bytes) -> ByValue:
 def being_rebuilt(token: str) -> Any:
     """Unpickle a self-reference: the object *token* names, being rebuilt."""
     return _by_value_slots("rebuilding")[token]
+
+
+# -- copies of one payload share a walk ----------------------------------------
+
+#: Payload digest -> (the fingerprinter of a copy whose first call walked, the
+#: token of that walk). Dask unpickles a task's function for every task: a
+#: fresh object, whose first call would walk its code again (~1-2 ms).
+_walks: OrderedDict[str, tuple[Callable[[], Any], object]] = OrderedDict()
+_walks_lock = threading.Lock()
+_WALKS_KEPT: Final = 64
+
+
+def share_walks(obj: Any, payload: bytes) -> None:
+    """
+    Let *obj*, just unpickled from *payload*, reuse an earlier copy's first walk.
+
+    *obj*'s ``_fingerprint`` (a :func:`~checkpointing.fingerprint.make_fingerprinter`
+    callable) is wrapped for its first call only. That call returns the
+    fingerprint an earlier copy of the same *payload* computed at its own
+    first call, if that walk still holds (nothing it read changed: not the
+    earlier copy's globals, not the environment, files or modules it read);
+    else *obj* walks its own code, and its walk is the one shared from then on.
+
+    Why that is exact: two copies unpickled from the same bytes are equal,
+    and a copy's first fingerprint is taken before its function first runs;
+    so the earlier copy's first walk read what *obj*'s would read, and that
+    walk's checks, still passing, say that nothing outside changed since.
+    Later calls of *obj* use its own memo (its own globals may change).
+    """
+    digest = xxhash.xxh3_128_hexdigest(payload)
+    own: Callable[[], Any] = obj._fingerprint
+
+    def first() -> Any:
+        obj.__dict__["_fingerprint"] = own
+        with _walks_lock:
+            shared = _walks.get(digest)
+        if shared is not None:
+            found = memoized_fingerprint(*shared)
+            if found is not None:
+                return found
+        fresh = own()
+        token = memo_token(own)
+        if token is not None:
+            with _walks_lock:
+                _walks[digest] = (own, token)
+                _walks.move_to_end(digest)
+                while len(_walks) > _WALKS_KEPT:
+                    _walks.popitem(last=False)
+        return fresh
+
+    obj.__dict__["_fingerprint"] = first

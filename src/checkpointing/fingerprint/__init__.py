@@ -65,6 +65,7 @@ The package, bottom layer first; a module imports only modules above it
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from types import FunctionType
 from typing import Any
@@ -80,7 +81,13 @@ from ._components import (
     _packages_fingerprint,
     merge_fingerprints,
 )
-from ._memo import _memo, _memoized, _memoized_object_fingerprint
+from ._memo import (
+    _memo,
+    _memo_entry,
+    _memoized,
+    _memoized_if_valid,
+    _memoized_object_fingerprint,
+)
 from ._source import excerpt, ship_source, source_excerpt
 from ._values import _code_roots
 from ._walk_state import _Options
@@ -95,6 +102,8 @@ __all__ = [
     "function_name",
     "main_module_name",
     "make_fingerprinter",
+    "memo_token",
+    "memoized_fingerprint",
     "merge_fingerprints",
     "reached_functions",
     "ship_source",
@@ -183,7 +192,42 @@ def make_fingerprinter(
             )
         return _memoized(func, start, options, memo_key)
 
+    _fingerprinters[fingerprint] = (func, memo_key)
     return fingerprint
+
+
+# What each fingerprinter memoizes under: its anchor and memo key (see
+# memoized_fingerprint). Weak: a fingerprinter lives as long as its wrapper.
+_fingerprinters: weakref.WeakKeyDictionary[
+    Callable[[], Fingerprint], tuple[object, tuple[object, ...]]
+] = weakref.WeakKeyDictionary()
+
+
+def memo_token(fingerprinter: Callable[[], Fingerprint]) -> object | None:
+    """
+    Return an opaque token for the walk *fingerprinter*'s memo holds now.
+
+    ``None`` before its first call. The token changes with every new walk.
+    """
+    found = _fingerprinters.get(fingerprinter)
+    return None if found is None else _memo_entry(*found)
+
+
+def memoized_fingerprint(
+    fingerprinter: Callable[[], Fingerprint], token: object
+) -> Fingerprint | None:
+    """
+    Return the fingerprint of the walk *token* names, if it still holds; never walk.
+
+    ``None`` when *fingerprinter* walked again since :func:`memo_token` gave
+    *token*, when anything that walk read has changed, or when it read
+    ambient state (a random generator's, re-read on every call). Then only a
+    walk can tell. *fingerprinter* comes from :func:`make_fingerprinter`.
+    """
+    found = _fingerprinters.get(fingerprinter)
+    if found is None:
+        return None
+    return _memoized_if_valid(*found, token)
 
 
 def fingerprint_arguments(

@@ -182,6 +182,33 @@ def _memoized(
     return fingerprint
 
 
+def _memo_entry(anchor: object, memo_key: tuple[object, ...]) -> _Memo | None:
+    """The memo *anchor* has under *memo_key* now (its identity changes on a walk)."""
+    try:
+        per_options = _memo.get(anchor)
+    except TypeError:  # not weak-referenceable: no memo
+        return None
+    return per_options.get(memo_key) if per_options else None
+
+
+def _memoized_if_valid(
+    anchor: object, memo_key: tuple[object, ...], expected: object
+) -> Fingerprint | None:
+    """
+    Return the fingerprint of the memo *expected*, if it is still *anchor*'s and valid.
+
+    Never walks: ``None`` when *anchor* walked again since (another memo),
+    when the memo holds ambient state (re-read on every call), or when
+    something it read changed.
+    """
+    memo = _memo_entry(anchor, memo_key)
+    if memo is None or memo is not expected or memo.volatile:
+        return None
+    if not _memo_still_valid(memo):
+        return None
+    return memo.fingerprint
+
+
 def _with_current_state(
     memo: _Memo, slot: dict[tuple[object, ...], _Memo], memo_key: tuple[object, ...]
 ) -> Fingerprint:
