@@ -220,7 +220,7 @@ class Grid:
             if self.log.exists()
             else []
         )
-        assert not self.decoy.exists() or [] == list(self.decoy.rglob("*.pkl"))
+        assert [] == _entry_files(self.decoy), "a worker used the subprocess's dir"
         return results, Counter(computes)
 
     def verify(self) -> tuple[int, dict[str, object]]:
@@ -261,6 +261,13 @@ print(json.dumps(outcomes))
 """
 
 
+def _entry_files(directory: Path) -> list[Path]:
+    """The files of a local cache directory's functions (none if it does not exist)."""
+    if not directory.exists():
+        return []
+    return [p for p in directory.rglob("*") if p.is_file() and p.parent != directory]
+
+
 def _expected(a: int, b: int) -> dict[str, object]:
     return {
         "map_f": [i * a for i in ITEMS],
@@ -293,6 +300,7 @@ def test_grid_on_a_local_cluster(tmp_path: Path, via: str) -> None:
     results, computes = grid.run(a=10, b=100)
     _check(results, 10, 100)
     assert [str(cache)] * 2 == results["worker_dirs"]
+    assert len(_entry_files(cache)) >= 2 * (2 * len(ITEMS) + 1)  # entries, manifests
     if via == "plugin":
         assert [str(grid.decoy)] * 2 == results["worker_dirs_after"]
     every_f = _calls("f", [*ITEMS, DUPLICATE])
@@ -330,6 +338,5 @@ def test_a_worker_without_the_key_refuses(tmp_path: Path) -> None:
     assert KEY not in error
     assert Counter() == computes
     # Nothing was stored anywhere, signed or not.
-    assert not (tmp_path / "cache").exists() or [] == list(
-        (tmp_path / "cache").rglob("*.pkl")
-    )
+    assert [] == _entry_files(tmp_path / "cache")
+    assert [] == _entry_files(grid.decoy)

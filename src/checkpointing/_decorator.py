@@ -430,7 +430,7 @@ def _rebuild_by_value(token: str, payload: bytes) -> Checkpointed[..., Any]:
     obj: Checkpointed[..., Any] = Checkpointed.__new__(Checkpointed)
     loaded = load_by_value(obj, token, payload)
     options = loaded.options
-    if loaded.key is not None:  # this process pickled it: it holds the key
+    if loaded.key is not None:  # this process decorated or pickled with the key
         options = {**options, "hmac_key": loaded.key}
     obj.__init__(loaded.func, **options)
     if loaded.key_id is not None and loaded.key is None:
