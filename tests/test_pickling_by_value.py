@@ -507,3 +507,46 @@ def test_what_the_walk_read_outside_is_checked_again(monkeypatch):
     assert f.key(2) == after
     assert first.key(2) == after
     assert _walked(second)
+
+
+LITERAL_SCRIPT = """
+import pickle
+import sys
+
+from checkpointing import checkpoint
+
+
+def helper(x):
+    return x + 1
+
+
+@checkpoint(
+    hmac_key="literal-key-in-the-script",
+)
+def f(x):
+    print("COMPUTE", x, flush=True)
+    return helper(x)
+
+
+if __name__ == "__main__":
+    print("RESULT key", repr(f.key(2)))
+    print("RESULT value", f(2))
+    with open(sys.argv[1], "wb") as out:
+        pickle.dump(f, out)
+"""
+
+
+def test_the_decorator_of_the_function_stays_home(tmp_path, monkeypatch):
+    """@checkpoint(hmac_key="...") in a script: its lines are not in the source sent."""
+    monkeypatch.delenv("CHECKPOINTING_HMAC_KEY", raising=False)
+    (tmp_path / "main.py").write_text(LITERAL_SCRIPT, encoding="utf-8")
+    (tmp_path / "child.py").write_text(CHILD, encoding="utf-8")
+    parent = run_python(["-W", "error", "main.py", "f.pkl"], tmp_path)
+    payload = (tmp_path / "f.pkl").read_bytes()
+    assert b"literal-key-in-the-script" not in payload
+    assert b"def f(x):" in payload
+    env = {"CHECKPOINTING_HMAC_KEY": "literal-key-in-the-script"}
+    child = run_python(["-W", "error", "child.py", "f.pkl", "-"], tmp_path, env)
+    assert dict(parse_results(parent.stdout)) == dict(parse_results(child.stdout))
+    assert ["2"] == parse_computes(parent.stdout)
+    assert [] == parse_computes(child.stdout), "the child must hit the parent's entry"

@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import hmac
 import importlib
+import inspect
 import threading
 import weakref
 from collections import OrderedDict
@@ -45,6 +46,7 @@ import xxhash
 
 from ._fingerprint import main_module_name
 from .fingerprint import (
+    decorator_lines,
     excerpt,
     memo_token,
     memoized_fingerprint,
@@ -162,13 +164,13 @@ def _sources(func: Callable[..., Any]) -> _Sources:
         and all(a is b for a, b in zip(memo[0], state, strict=True))
     ):
         return memo[1]
-    result = _excerpts(reached)
+    result = _excerpts(reached, inspect.unwrap(func))
     with contextlib.suppress(TypeError):
         _sources_memo[func] = (state, result)
     return result
 
 
-def _excerpts(reached: tuple[FunctionType, ...]) -> _Sources:
+def _excerpts(reached: tuple[FunctionType, ...], root: object) -> _Sources:
     files: dict[str, tuple[str, dict[int, str | None]]] = {}
     functions = []
     for function in reached:
@@ -183,6 +185,12 @@ def _excerpts(reached: tuple[FunctionType, ...]) -> _Sources:
             if needed.get(number, "") is not None:  # a kept line stays kept
                 needed[number] = replacement
         functions.append((function, filename))
+    # The decorators of the checkpointed function itself are not in its
+    # fingerprint, and @checkpoint(hmac_key="...") would carry the key.
+    root_file = files.get(next((f for g, f in functions if g is root), ""))
+    if root_file is not None:
+        for number in decorator_lines(root):
+            root_file[1].pop(number, None)
     texts = {
         filename: excerpt(text, lines) for filename, (text, lines) in files.items()
     }

@@ -88,7 +88,7 @@ from ._memo import (
     _memoized_if_valid,
     _memoized_object_fingerprint,
 )
-from ._source import excerpt, ship_source, source_excerpt
+from ._source import decorator_lines, excerpt, ship_source, source_excerpt
 from ._values import _code_roots
 from ._walk_state import _Options
 from ._walker import _Walker
@@ -96,6 +96,7 @@ from ._walker import _Walker
 __all__ = [
     "Component",
     "Fingerprint",
+    "decorator_lines",
     "excerpt",
     "fingerprint_arguments",
     "fingerprint_function",

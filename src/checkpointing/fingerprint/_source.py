@@ -309,6 +309,23 @@ def source_excerpt(func: object) -> tuple[str, str, dict[int, str | None]] | Non
     return filename, text, needed
 
 
+def decorator_lines(func: object) -> range:
+    """
+    Return the line numbers of the decorators of *func*'s verified definition.
+
+    Empty when it has none, or no verified source. The decorators of a
+    checkpointed function are not part of its fingerprint (they are the
+    caller's business), and ``@checkpoint(hmac_key="...")`` may hold a secret:
+    a by-value pickle leaves those lines out of the source it sends.
+    """
+    if not isinstance(func, FunctionType):
+        return range(0)
+    node, _ = _verified_definition(func)
+    if node is None or isinstance(node, ast.Lambda) or not node.decorator_list:
+        return range(0)
+    return range(_first_line(node), node.lineno)
+
+
 def _module_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
     """The imports of the module's scope, in blocks too; not in functions or classes."""
     pending: list[ast.AST] = list(tree.body)
