@@ -63,7 +63,7 @@ class S3Objects:
             return self._fs.call_s3(method, Bucket=bucket, Key=key, **kwargs)
         except OSError:
             raise
-        except Exception as err:  # noqa: BLE001 - botocore's own errors
+        except Exception as err:
             # A server that does not answer: botocore's EndpointConnectionError,
             # ReadTimeoutError and kin are not OSError; callers expect one.
             raise ConnectionError(
