@@ -10,8 +10,11 @@ with two fixtures:
   credentials of :data:`CREDENTIALS` are set in ``os.environ`` (and restored
   afterwards), so boto3, s3fs and every subprocess a test starts find them.
   The fixture's value is an :class:`S3Server`: its ``endpoint_url``, the
-  ``env`` a subprocess needs to reach it, a fresh ``filesystem()``, and
-  ``stop()`` / ``start()`` / ``pause()`` / ``resume()`` for fault tests.
+  ``env`` a subprocess needs to reach it, a fresh ``filesystem()`` (or the
+  session's shared ``admin()`` one), ``stop()`` / ``start()`` (same port,
+  empty again) and ``pause()`` / ``resume()`` (SIGSTOP: requests hang, state
+  kept) for fault tests, and its request log (``log_offset()``,
+  ``requests(since)``) to count what a store asked.
 * ``s3_bucket`` (function): a fresh, uniquely named, empty bucket on that
   server, an :class:`S3Bucket`; emptied and deleted after the test.
 
@@ -24,15 +27,18 @@ Known server facts (moto 5.2.6, pinned in ``tests/test_s3_server.py``):
 raises ``FileExistsError`` on an existing key) and ``If-Match`` (a stale ETag
 fails with HTTP 412, which s3fs raises as a plain ``OSError``, errno
 ``EINVAL``, chained from botocore's ``ClientError`` with code
-``PreconditionFailed``); ``DeleteObject`` honours ``If-Match`` the same way.
-A server that is stopped and started again is empty: moto keeps its state in
-memory only.
+``PreconditionFailed``); ``If-Match`` on a missing key is ``FileNotFoundError``
+(``NoSuchKey``); ``DeleteObject`` honours ``If-Match`` the same way. While the
+server is stopped, s3fs raises botocore's ``EndpointConnectionError``, which
+is *not* an ``OSError``. A server that is stopped and started again is empty:
+moto keeps its state in memory only.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -198,6 +204,42 @@ class S3Server:
         if self.process is not None and hasattr(signal, "SIGCONT"):
             self.process.send_signal(signal.SIGCONT)
 
+    def log_offset(self, *, settle: float = 0.2) -> int:
+        """
+        Where the request log ends now: pass it to :meth:`requests` later.
+
+        Waits until the log stays the same for *settle* seconds (requests
+        answered before the call are logged just after their answer).
+        """
+        size = -1
+        while True:
+            try:
+                now = self.log.stat().st_size
+            except FileNotFoundError:
+                now = 0
+            if now == size:
+                return size
+            size = now
+            time.sleep(settle)
+
+    def requests(self, since: int = 0, *, settle: float = 0.2) -> list[tuple[str, str]]:
+        """
+        The ``(method, path with query)`` of each request logged after offset *since*.
+
+        The server logs a request once it has answered it, so the log is read
+        again until it stays the same for *settle* seconds.
+        """
+        text, seen = "", -1
+        while True:
+            with self.log.open("rb") as log:
+                log.seek(since)
+                text = log.read().decode(errors="replace")
+            if len(text) == seen:
+                break
+            seen = len(text)
+            time.sleep(settle)
+        return [(match.group(1), match.group(2)) for match in _REQUEST.finditer(text)]
+
     def stderr_tail(self, size: int = 4000) -> str:
         """The last *size* characters of the server's standard error."""
         try:
@@ -234,6 +276,9 @@ class S3Bucket:
 
 
 _BUCKETS = itertools.count()
+#: A request in werkzeug's log line: ``... "GET /bucket/key HTTP/1.1" 200 -``
+#: (an error's line has colour codes around the request).
+_REQUEST = re.compile(r"([A-Z]+) (/\S*) HTTP/[0-9.]+")
 
 
 def _start_server(log_dir: Path) -> S3Server:

@@ -381,6 +381,7 @@ class TestServerFailures:
             assert 101 == f(1)
         assert time.monotonic() - start < 60
 
+    @pytest.mark.slow  # each request waits for its read timeout: ~50 s in all
     def test_server_frozen_during_a_write_returns_the_value(self, s3_bucket, signed):
         """A timeout (the server stops answering) is a write failure, not a hang."""
         server = s3_bucket.server

@@ -79,7 +79,9 @@ def _resolve(args: argparse.Namespace, *, directory_target: bool = False) -> Sto
         raise ConfigurationError(f"no cache directory at {path}{source}")
     # Hints naming another command repeat the directory if it was given here.
     args.dir_option = f" --dir {shlex.quote(str(path))}" if source == "" else ""
-    return Store(path)
+    # Signed entries are checked (and unsigned ones refused) with the key the
+    # programs use: `verify` must fail where a call would not load.
+    return Store(path, hmac_key=resolve_hmac_key(None))
 
 
 def _open_url(args: argparse.Namespace, url: str) -> Store:

@@ -28,9 +28,11 @@ One reason to change: how fsspec is driven. Imports :mod:`._filesystem`
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Callable
-from typing import Any, BinaryIO, final
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar, final
 
 import xxhash
 
@@ -50,6 +52,42 @@ def protocols(fs: Any) -> tuple[str, ...]:
     """The protocol names of an fsspec file system (``("s3", "s3a")``)."""
     protocol = getattr(fs, "protocol", ())
     return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    """
+    A backend's "no answer from the server" errors that are not ``OSError``.
+
+    s3fs raises botocore's ``EndpointConnectionError`` (a server that is
+    gone) and its kin, which callers catching ``OSError`` miss. Taken from
+    :data:`sys.modules` when the backend has loaded them: never imported here.
+    """
+    botocore = sys.modules.get("botocore.exceptions")
+    if botocore is None:
+        return ()
+    return (botocore.ConnectionError, botocore.HTTPClientError)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _answering(
+    method: Callable[Concatenate[FsspecFileSystem, str, _P], _R],
+) -> Callable[Concatenate[FsspecFileSystem, str, _P], _R]:
+    """Make a method raise ``ConnectionError`` for a server that does not answer."""
+
+    def wrapper(
+        self: FsspecFileSystem, path: str, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _R:
+        try:
+            return method(self, path, *args, **kwargs)
+        except _unreachable_errors() as err:
+            raise self._unreachable(path, err) from err
+
+    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
+    wrapper.__qualname__ = method.__qualname__
+    return wrapper
 
 
 @final
@@ -86,6 +124,7 @@ class FsspecFileSystem:
         #: Whether others share this store (all but memory://): no automatic
         #: eviction (see ``Store.evict_if_due``), an unsigned use warns.
         self.shared = "memory" not in names
+        self._made: set[str] = set()  # parents made (see _publish_under_made_parent)
 
     def __repr__(self) -> str:
         return f"FsspecFileSystem({self.location(self.root)!r})"
@@ -119,29 +158,61 @@ class FsspecFileSystem:
         return self.read_bytes(path), None, 0.0, None
 
     def read_bytes(self, path: str) -> bytes:
-        """Return the bytes of the file at *path*."""
-        return bytes(self.fs.cat_file(path))
+        """Return the bytes of the file at *path* (one whole read, see :meth:`_cat_whole`)."""
+        return bytes(self._cat_whole(path))
+
+    def _cat_whole(self, path: str) -> Any:
+        """
+        Read the file at *path* with one request: one version of it, whole.
+
+        s3fs (``max_concurrency`` > 1, its default) asks for the size first
+        and reads a file larger than its block size (50 MiB) in ranged parts
+        fetched concurrently: parts of two versions when a writer replaces
+        the object meanwhile, which the checksum then rejects as a damaged
+        entry. A single ``GetObject`` returns one whole version, and costs one
+        request on a hit and one on a miss (404) instead of two. A server that
+        does not answer is a ``ConnectionError`` (an ``OSError``), not the
+        client library's own error.
+        """
+        try:
+            if getattr(self.fs, "max_concurrency", 1) > 1:  # s3fs
+                return self.fs.cat_file(path, max_concurrency=1)
+            return self.fs.cat_file(path)
+        except _unreachable_errors() as err:
+            raise self._unreachable(path, err) from err
+
+    def _unreachable(self, path: str, error: BaseException) -> ConnectionError:
+        """The ``OSError`` for *error*, a server that did not answer about *path*."""
+        return ConnectionError(
+            f"{self.location(path)}: no answer from the server: {error}"
+        )
 
     def map(self, path: str, *, writable: bool) -> memoryview | None:
         """Not supported: ``None`` (the store reads instead)."""
         return None
 
+    @_answering
     def is_file(self, path: str) -> bool:
         """Whether a file exists at *path*."""
+        self._fresh(path)
         try:
             return bool(self.fs.isfile(path))
         except OSError:
             return False
 
+    @_answering
     def size(self, path: str) -> int:
         """Return the size of the file at *path* in bytes."""
+        self._fresh(path)
         info = self.fs.info(path)
         if info.get("type") != "file":
             raise IsADirectoryError(path)
         return int(info["size"])
 
+    @_answering
     def modified(self, path: str) -> float:
         """The file's modification time if fsspec knows it, else ``0.0``."""
+        self._fresh(path)
         try:
             return float(self.fs.modified(path).timestamp())
         except FileNotFoundError:
@@ -177,14 +248,53 @@ class FsspecFileSystem:
         data = buffer.getvalue()
         parent = path.rpartition("/")[0]
         if parent and create_parents:
-            self.fs.makedirs(parent, exist_ok=True)
-        elif parent and not self.fs.isdir(parent):
-            raise FileNotFoundError(parent)
+            self._publish_under_made_parent(parent, path, data, exclusive=exclusive)
+        else:
+            if parent and not self.fs.isdir(parent):
+                raise FileNotFoundError(parent)
+            with self._answer_for(path):
+                self._pipe(path, data, exclusive=exclusive)
+        return len(data), xxhash.xxh3_64_intdigest(data) if checksum else 0
+
+    def _pipe(self, path: str, data: bytes, *, exclusive: bool) -> None:
+        """``pipe_file``, create-only (``mode="create"``) with *exclusive*."""
         if exclusive:
             self.fs.pipe_file(path, data, mode="create")
         else:
             self.fs.pipe_file(path, data)
-        return len(data), xxhash.xxh3_64_intdigest(data) if checksum else 0
+
+    @contextlib.contextmanager
+    def _answer_for(self, path: str) -> Iterator[None]:
+        """Turn the backend's "no answer" errors about *path* into ``ConnectionError``."""
+        try:
+            yield
+        except _unreachable_errors() as err:
+            raise self._unreachable(path, err) from err
+
+    def _publish_under_made_parent(
+        self, parent: str, path: str, data: bytes, *, exclusive: bool
+    ) -> None:
+        """
+        Write *data* to *path*, making its *parent* once per file system object.
+
+        ``makedirs`` costs a request on object stores (s3fs checks that the
+        bucket exists, and creates a missing one) for no directory at all: a
+        store writes two or three files per save. So a parent made once is
+        remembered; if it was removed since (by this process or another), the
+        write fails with ``FileNotFoundError`` and is done again after a new
+        ``makedirs``. A server that does not answer is a ``ConnectionError``.
+        """
+        try:
+            if parent not in self._made:
+                self.fs.makedirs(parent, exist_ok=True)
+                self._made.add(parent)
+            try:
+                self._pipe(path, data, exclusive=exclusive)
+            except FileNotFoundError:
+                self.fs.makedirs(parent, exist_ok=True)
+                self._pipe(path, data, exclusive=exclusive)
+        except _unreachable_errors() as err:
+            raise self._unreachable(path, err) from err
 
     def copy_into(self, path: str, file: BinaryIO) -> tuple[int, int]:
         """Copy the file at *path* into *file*; return the size and xxh3-64 copied."""
@@ -199,23 +309,50 @@ class FsspecFileSystem:
     def listdir(self, path: str) -> list[str]:
         """Return the names in *path*, ``[]`` if missing."""
         try:
-            return [_name(p) for p in self.fs.ls(path, detail=False)]
+            return [_name(p) for p in self._ls(path, detail=False)]
         except (FileNotFoundError, NotADirectoryError):
             return []
 
+    @_answering
+    def _ls(self, path: str, *, detail: bool) -> list[Any]:
+        """
+        List *path* as it is now: never from the file system's listings cache.
+
+        s3fs keeps every listing for the life of its object by default
+        (``use_listings_cache=True``, no expiry) and drops it only on its own
+        writes: a store would never list another process's new entries, nor
+        miss its removed ones. Dropping the cached listing of *path* (and its
+        parents) first costs nothing where there is no cache.
+        """
+        self._fresh(path)
+        return list(self.fs.ls(path, detail=detail))
+
+    def _fresh(self, path: str) -> None:
+        """
+        Drop what the file system's listings cache knows of *path* and its parents.
+
+        fsspec answers ``isfile``, ``info``, ``exists`` and ``isdir`` from a
+        cached listing of the parent when it has one (s3fs keeps them by
+        default, see :meth:`_ls`): without this, an entry another process
+        wrote or removed since would be missing or present here for good.
+        """
+        self.fs.invalidate_cache(path)
+
+    @_answering
     def scan(self, path: str, *, sizes: bool) -> list[Listed]:
         """List *path* with kinds (and sizes: a directory's files directly inside)."""
+        self._fresh(path)
         if not self.fs.isdir(path):
             raise FileNotFoundError(path)
         found = []
-        for info in self.fs.ls(path, detail=True):
+        for info in self._ls(path, detail=True):
             is_dir = info.get("type") == "directory"
             size = 0
             if sizes:
                 if is_dir:
                     size = sum(
                         int(inner.get("size") or 0)
-                        for inner in self.fs.ls(info["name"], detail=True)
+                        for inner in self._ls(info["name"], detail=True)
                         if inner.get("type") == "file"
                     )
                 else:
@@ -223,14 +360,18 @@ class FsspecFileSystem:
             found.append(Listed(_name(info["name"]), is_dir, size))
         return found
 
+    @_answering
     def remove(self, path: str) -> None:
         """Delete the file at *path*."""
+        self._fresh(path)
         if not self.fs.isfile(path):
             raise FileNotFoundError(path)
         self.fs.rm_file(path)
 
+    @_answering
     def remove_tree(self, path: str, *, quiet: bool = False) -> None:
         """Delete the directory *path* and its contents; a missing one is fine."""
+        self._fresh(path)
         try:
             if self.fs.exists(path):
                 self.fs.rm(path, recursive=True)
@@ -240,16 +381,20 @@ class FsspecFileSystem:
             if not quiet:
                 raise
 
+    @_answering
     def remove_empty_dir(self, path: str) -> None:
         """Delete the directory *path* if it is empty."""
+        self._fresh(path)
         try:
             if self.fs.isdir(path) and not self.fs.ls(path, detail=False):
                 self.fs.rmdir(path)
         except OSError:
             return
 
+    @_answering
     def move(self, source: str, target: str) -> None:
         """Move a file or directory to *target*."""
+        self._fresh(source)
         if not self.fs.exists(source):
             raise FileNotFoundError(source)
         parent = target.rpartition("/")[0]
@@ -257,6 +402,7 @@ class FsspecFileSystem:
             self.fs.makedirs(parent, exist_ok=True)
         self.fs.mv(source, target, recursive=True)
 
+    @_answering
     def make_dirs(self, path: str) -> None:
         """Create *path* and its parents (no permissions to set)."""
         self.fs.makedirs(path, exist_ok=True)
@@ -265,6 +411,7 @@ class FsspecFileSystem:
         """``None``: access to a remote store is the credentials' business."""
         return None
 
+    @_answering
     def read_prefix(self, path: str, size: int) -> bytes:
         """Return the first *size* bytes of the file at *path* (a ranged read)."""
         return bytes(self.fs.cat_file(path, start=0, end=size))

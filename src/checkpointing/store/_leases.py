@@ -207,31 +207,43 @@ class LeaseEntryLock:
         """Rewrite the lease every third of its term until released or lost."""
         while not self._stop.wait(self.term / 3):
             with self._guard:
-                if self._tag is None:
-                    return
-                try:
-                    tag = self._objects.replace(self.path, self._body(), self._tag)
-                except OSError:
-                    continue  # a server hiccup: try again at the next beat
-                if tag is None:
+                tag = self._tag
+            if tag is None:
+                return
+            try:
+                # Outside the guard: release() never waits for the server.
+                new = self._objects.replace(self.path, self._body(), tag)
+            except OSError:
+                continue  # a server hiccup: try again at the next beat
+            with self._guard:
+                if new is None:
                     self.lost = True  # taken over: keep computing, stop refreshing
                     self._tag = None
                     return
-                self._tag = tag
+                if self._tag is None:  # released meanwhile: give this one back
+                    self._give_back(new)
+                    return
+                self._tag = new
+
+    def _give_back(self, tag: str) -> None:
+        with contextlib.suppress(OSError):  # a lease left behind expires
+            self._objects.delete(self.path, tag)
 
     def release(self) -> None:
-        """Stop refreshing and delete the lease if it is still ours; never raises."""
+        """
+        Stop refreshing and delete the lease if it is still ours; never raises.
+
+        Never waits for a refresh in flight (a server that stopped answering
+        must not hold the caller): that refresh gives its lease back itself.
+        """
         if not self.acquired:
             return
         self._stop.set()
-        if self._refresher is not None:
-            self._refresher.join()
-            self._refresher = None
+        self._refresher = None
         with self._guard:
             tag, self._tag = self._tag, None
         if tag is not None:
-            with contextlib.suppress(OSError):  # a lease left behind expires
-                self._objects.delete(self.path, tag)
+            self._give_back(tag)
         self.acquired = False
 
     def __enter__(self) -> LeaseEntryLock:
