@@ -462,3 +462,19 @@ def test_no_local_folder_named_s3(s3_bucket, signed, tmp_path, monkeypatch):
     f(1)
     assert not Path("s3:").exists()
     assert [] == list(tmp_path.iterdir())
+
+
+def test_a_missing_bucket_is_never_created(s3_bucket, signed):
+    """A typo in the bucket name fails the write (value returned), creates nothing."""
+    missing = s3_bucket.name + "-typo"
+
+    @checkpoint(
+        directory=f"s3://{missing}/cache",
+        storage_options=_options(s3_bucket),
+    )
+    def f(x):
+        return x * 5
+
+    with pytest.warns(StoreWriteWarning, match=missing):
+        assert 10 == f(2)
+    assert not s3_bucket.fs.exists(missing)

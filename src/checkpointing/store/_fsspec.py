@@ -283,7 +283,15 @@ class FsspecFileSystem:
         remembered; if it was removed since (by this process or another), the
         write fails with ``FileNotFoundError`` and is done again after a new
         ``makedirs``. A server that does not answer is a ``ConnectionError``.
+
+        On S3 there are no directories, and s3fs's ``makedirs`` would create
+        a missing *bucket*: a typo in a URL must fail (``FileNotFoundError``,
+        ``NoSuchBucket``), not create a bucket. So nothing is made there.
         """
+        if self._objects is not None:
+            with self._answer_for(path):
+                self._pipe(path, data, exclusive=exclusive)
+            return
         try:
             if parent not in self._made:
                 self.fs.makedirs(parent, exist_ok=True)
@@ -398,14 +406,15 @@ class FsspecFileSystem:
         if not self.fs.exists(source):
             raise FileNotFoundError(source)
         parent = target.rpartition("/")[0]
-        if parent:
+        if parent and self._objects is None:
             self.fs.makedirs(parent, exist_ok=True)
         self.fs.mv(source, target, recursive=True)
 
     @_answering
     def make_dirs(self, path: str) -> None:
-        """Create *path* and its parents (no permissions to set)."""
-        self.fs.makedirs(path, exist_ok=True)
+        """Create *path* and its parents (no permissions to set; nothing on S3)."""
+        if self._objects is None:  # S3: no directories, and never a new bucket
+            self.fs.makedirs(path, exist_ok=True)
 
     def untrusted(self, path: str) -> str | None:
         """``None``: access to a remote store is the credentials' business."""
