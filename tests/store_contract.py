@@ -666,10 +666,19 @@ class StoreContract:
         assert [] == store.evict()
         assert store.is_valid(FID, KEY)
 
+    #: Whether the decorator's automatic eviction (``evict_if_due``) runs on
+    #: this store: not on a shared remote one (only ``prune`` evicts there).
+    automatic_eviction = True
+
     def test_evict_if_due_runs_at_most_once_per_interval(self, tmp_path):
         """The first call evicts; a second within the interval does nothing."""
         store = self.make_store(tmp_path)
         self.save(store, _key(1))
+        if not self.automatic_eviction:
+            assert [] == store.evict_if_due(size_limit=0, max_age=0, interval=0)
+            assert store.contains(FID, _key(1))
+            assert [_key(1)] == [e.key for e in store.evict(size_limit=0)]
+            return
         assert [_key(1)] == [
             e.key for e in store.evict_if_due(size_limit=0, max_age=None)
         ]

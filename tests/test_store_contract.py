@@ -270,6 +270,8 @@ class _S3Roots:
 class TestS3StoreContract(_S3Roots, StoreContract):
     """The contract for a store over ``s3://`` on a real (moto) S3 server."""
 
+    automatic_eviction = False  # shared: only an explicit prune evicts
+
     def make_store(self, tmp_path, *, hmac_key=None):
         return self.s3_store(hmac_key=hmac_key)
 

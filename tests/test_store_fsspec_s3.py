@@ -152,10 +152,6 @@ class TestServerGone:
             _save(store, OTHER_KEY)
         assert isinstance(raised.value.__cause__, ConnectionError)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="listing (scan, listdir) does not translate botocore's errors yet",
-    )
     def test_a_listing_is_a_store_error(self, store):
         with pytest.raises(StoreError):
             store.manifests(FID)

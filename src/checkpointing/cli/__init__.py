@@ -90,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as err:  # a store that cannot be reached (a remote server)
+        sys.stderr.write(f"checkpointing: error: {err}\n")
+        return 1
 
 
 def _prog() -> str:

@@ -111,10 +111,17 @@ class _StoreListing(_StoreState):
 
     def _manifest_paths(self, function_id: str) -> Iterator[str]:
         directory = self._fs.join(self._root_text, check_name(function_id, "function"))
-        names = self._fs.listdir(directory)
+        names = self._listdir(directory)
         for name in names:
             if name.endswith(MANIFEST_SUFFIX) and not name.startswith("."):
                 yield self._fs.join(directory, name)
+
+    def _listdir(self, directory: str) -> list[str]:
+        """``FileSystem.listdir``; a listing that fails is a :class:`StoreError`."""
+        try:
+            return self._fs.listdir(directory)
+        except OSError as err:  # unreadable, or a server that does not answer
+            raise StoreError(self._fs.location(directory), str(err)) from err
 
     def iter_manifest_files(self, function_id: str) -> Iterator[Path]:
         """Yield the manifest files of *function_id* (unordered)."""
@@ -126,7 +133,7 @@ class _StoreListing(_StoreState):
         directory = self._fs.join(self._root_text, check_name(function_id, "function"))
         return sorted(
             name[: -len(suffix)]
-            for name in self._fs.listdir(directory)
+            for name in self._listdir(directory)
             if name.endswith(suffix) and not name.startswith(".")
         )
 
@@ -205,6 +212,8 @@ class _StoreListing(_StoreState):
             listing = self._fs.scan(self._root_text, sizes=False)
         except (FileNotFoundError, NotADirectoryError):
             return []
+        except OSError as err:  # unreadable, or a server that does not answer
+            raise StoreError(self._fs.location(self._root_text), str(err)) from err
         return sorted(
             item.name
             for item in listing
