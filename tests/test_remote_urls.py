@@ -408,3 +408,25 @@ def test_fsspec_filesystem_over_memory_has_conditional_create():
     fs = FsspecFileSystem(fsspec.filesystem("memory"), "/x")
     assert fs.conditional_create
     assert not FsspecFileSystem(fsspec.filesystem("file"), "/tmp").conditional_create
+
+
+def test_prune_evicts_a_url_store_only_when_asked(memory_url, tmp_path, capsys):
+    """Tiers [local, URL]: size_limit= evicts the local tier; prune --dir URL the remote."""
+    calls = CallLog()
+
+    @checkpoint(directory=[str(tmp_path / "local"), memory_url], size_limit=0)
+    def f(x):
+        calls.append(x)
+        return x
+
+    f(1)
+    f(2)
+    # The first write evicts the local tier (at most every 30 s: f(2) stays).
+    assert 1 >= len(list((tmp_path / "local").rglob("*.ckpt")))
+    remote = open_store(memory_url)
+    (function_id,) = remote.function_ids()
+    assert 2 == len(remote.entry_names(function_id))  # the remote keeps both
+    assert 1 == f(1)  # a hit from the remote tier
+    assert [1, 2] == calls
+    assert 0 == main(["prune", "--max-size", "0", "--dir", memory_url])
+    assert [] == open_store(memory_url).entry_names(function_id)

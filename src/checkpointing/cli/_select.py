@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,13 +87,24 @@ def _resolve(args: argparse.Namespace, *, directory_target: bool = False) -> Sto
 
 
 def _open_url(args: argparse.Namespace, url: str) -> Store:
-    """The store at a URL ``--dir`` (signed with ``CHECKPOINTING_HMAC_KEY`` if set)."""
-    return open_store(
-        url,
-        hmac_key=resolve_hmac_key(None),
-        storage_options=dict(getattr(args, "storage_options", None) or []),
-        where="--dir",
-    )
+    """
+    The store at a URL ``--dir`` (signed with ``CHECKPOINTING_HMAC_KEY`` if set).
+
+    Its warnings (an unsigned shared store) are printed as the CLI's own
+    lines on standard error, not as Python warnings pointing into runpy.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store = open_store(
+            url,
+            hmac_key=resolve_hmac_key(None),
+            storage_options=dict(getattr(args, "storage_options", None) or []),
+            where="--dir",
+        )
+    for warning in caught:
+        text = str(warning.message).removeprefix("checkpointing: ")
+        sys.stderr.write(f"checkpointing: warning: {text}\n")
+    return store
 
 
 def _match_functions(ids: Sequence[str], target: str) -> list[str]:
