@@ -54,8 +54,8 @@ TIMEOUT = 180.0
 ITEMS = list(range(8))
 
 _LIBRARY_WARNING = re.compile(
-    r"(IncompleteFingerprint|StoreWrite|CacheRead|LockTimeout|AmbientState|Checkpointing)"
-    r"Warning"
+    r"(IncompleteFingerprint|StoreWrite|CacheRead|LockTimeout|AmbientState"
+    r"|UnsignedStore|Checkpointing)Warning"
 )
 
 # ``@FACTOR@`` is the helper's body, ``@LOG@`` the log file, ``@DRIVER@`` the
@@ -373,3 +373,45 @@ def test_script_deleted_before_the_workers_key(
     assert results["same_keys"] == "True"
     assert results["results"] == repr(_expected(10))
     assert computes == _once_each()
+
+
+_BUCKET_POOLS = [
+    pytest.param("loky", (), id="loky"),
+    pytest.param("pool", ("spawn", "executor"), id="spawn-executor"),
+]
+
+
+@pytest.mark.parametrize(("driver", "arguments"), _BUCKET_POOLS)
+def test_duplicates_compute_once_on_a_bucket(
+    tmp_path: Path, s3_bucket, driver: str, arguments
+) -> None:
+    """
+    The same with the cache in a bucket (moto): the S3 lease gives single flight.
+
+    The endpoint and credentials reach the script and its workers through
+    the environment (workers inherit it); the key signs, so no
+    ``UnsignedStoreWarning``.
+    """
+    if driver == "loky":
+        pytest.importorskip("joblib")
+    project = Project(tmp_path, driver, default_directory=False)
+    project.env = {
+        **s3_bucket.server.env,
+        "CHECKPOINTING_DIR": s3_bucket.url("cache"),
+        "CHECKPOINTING_HMAC_KEY": "pool-hmac-key",
+    }
+    project.write(factor=10)
+    since = s3_bucket.server.log_offset()
+    results, computes = project.run("duplicates", *arguments)
+    assert results["duplicates"] == repr([7, 7, 7, 7])
+    assert computes == Counter({"slow(7)": 1})
+    # One lease, contended: a twin's create failed, and it polled until released.
+    leases = Counter(
+        method
+        for method, path in s3_bucket.server.requests(since)
+        if "/.locks/__main__.slow/" in path
+    )
+    assert leases["PUT"] > 1, leases
+    assert leases["HEAD"] >= 1, leases
+    stored = s3_bucket.fs.find(f"{s3_bucket.name}/cache/__main__.slow")
+    assert len([name for name in stored if name.endswith(".ckpt")]) == 1, stored
