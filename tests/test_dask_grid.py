@@ -171,12 +171,12 @@ if __name__ == "__main__":
 
             return sorted(_open._warned)
 
-        report("worker_dirs", sorted(client.run(worker_dir).values()))
         def endpoint():
             return os.environ.get("FSSPEC_S3_ENDPOINT_URL") or os.environ.get(
                 "AWS_ENDPOINT_URL_S3"
             )
 
+        report("worker_dirs", sorted(client.run(worker_dir).values()))
         endpoints = client.run(endpoint)
         report("worker_endpoints", sorted(endpoints.values(), key=str))
         report("warned", sorted(client.run(warned).values()) + [warned()])
