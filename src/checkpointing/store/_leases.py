@@ -27,9 +27,9 @@ Sources: Amazon S3 conditional writes (``If-None-Match`` on ``PutObject``,
 described in the S3 User Guide, "Add preconditions to S3 operations with
 conditional requests". moto's server mode implements the three.
 
-One reason to change: how a lease is taken, kept and given back. Imports no
-other module of the package: the object operations come from the file system
-(:class:`ConditionalObjects`); the class implements ``_locks.EntryLock``.
+One reason to change: how a lease is taken, kept and given back. Imports
+:mod:`._locks` (``with`` support); the object operations come from the file
+system (:class:`ConditionalObjects`); the class implements ``_locks.EntryLock``.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ import socket
 import threading
 import time
 import uuid
-from types import TracebackType
 from typing import Final, Protocol, final
+
+from ._locks import HeldWhileInside
 
 __all__ = ["LEASE_SECONDS", "ConditionalObjects", "LeaseEntryLock"]
 
@@ -81,7 +82,7 @@ class ConditionalObjects(Protocol):
 
 
 @final
-class LeaseEntryLock:
+class LeaseEntryLock(HeldWhileInside):
     """
     The lock of one entry on an object store: a lease (see the module docstring).
 
@@ -245,15 +246,3 @@ class LeaseEntryLock:
         if tag is not None:
             self._give_back(tag)
         self.acquired = False
-
-    def __enter__(self) -> LeaseEntryLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()

@@ -34,9 +34,12 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Final, Protocol, final
+from typing import TYPE_CHECKING, Any, Final, Protocol, final
 
-__all__ = ["EntryLock", "FileLockEntryLock", "ProcessEntryLock"]
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
+
+__all__ = ["EntryLock", "FileLockEntryLock", "HeldWhileInside", "ProcessEntryLock"]
 
 _POLL_SECONDS: Final = 0.05
 
@@ -68,8 +71,35 @@ class EntryLock(Protocol):
         ...
 
 
+class HeldWhileInside:
+    """
+    ``with lock:`` for an entry lock: :meth:`acquire` on entry, release on exit.
+
+    A base of every :class:`EntryLock` implementation (here and in
+    ``_leases``): ``acquire`` and ``release`` are theirs.
+    """
+
+    def acquire(self) -> bool:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
 @final
-class FileLockEntryLock:
+class FileLockEntryLock(HeldWhileInside):
     """
     The lock of one entry in a local cache directory: a ``filelock.FileLock``.
 
@@ -159,18 +189,6 @@ class FileLockEntryLock:
                 self._lock.release()
             self.acquired = False
 
-    def __enter__(self) -> FileLockEntryLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()
-
 
 # (lock registry key) -> [threading.Lock, users]: one lock object per entry
 # while anyone holds or waits for it.
@@ -179,7 +197,7 @@ _process_locks_guard = threading.Lock()
 
 
 @final
-class ProcessEntryLock:
+class ProcessEntryLock(HeldWhileInside):
     """
     The lock of one entry within this process only (threads and coroutines).
 
@@ -261,15 +279,3 @@ class ProcessEntryLock:
             self._lock = None
             self.acquired = False
             self._leave()
-
-    def __enter__(self) -> ProcessEntryLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()
