@@ -312,6 +312,15 @@ class StoreContract:
             found = store.nearest_manifests(FID, arguments, fingerprint, limit=2)
             return sorted(m.key for m in found)
 
+        if not getattr(getattr(store, "filesystem", None), "supports_append", True):
+            # No catalog (object stores): one listing, the newest two by the
+            # listing's times (S3's have 1 s resolution: ties in this test),
+            # whatever the group (reading every manifest costs a request each).
+            for arguments, fingerprint in [("a" * 32, "9" * 32), ("9" * 32, "c" * 32)]:
+                found = nearest(arguments, fingerprint)
+                assert 2 == len(found)
+                assert set(found) <= {_key(i) for i in groups}
+            return
         # Same arguments: the newest two of 1, 2, 3.
         assert [_key(2), _key(3)] == nearest("a" * 32, "9" * 32)
         # No entry with these arguments, same code: 0 and 3 (the only two).

@@ -430,3 +430,27 @@ def test_prune_evicts_a_url_store_only_when_asked(memory_url, tmp_path, capsys):
     assert [1, 2] == calls
     assert 0 == main(["prune", "--max-size", "0", "--dir", memory_url])
     assert [] == open_store(memory_url).entry_names(function_id)
+
+
+def test_a_miss_reads_only_the_newest_manifests_without_a_catalog(memory_url):
+    """No catalog file on object stores: a miss's explanation reads <= 32 manifests."""
+    store = open_store(memory_url)
+    keys = [f"{i:032x}" for i in range(40)]
+    for key in keys:
+        store.save(make_manifest(key=key, function_id="pkg.f"), b"v", {})
+    memory = fsspec.filesystem("memory")
+    reads: list[str] = []
+    original = memory.cat_file
+
+    def counting_cat_file(path, *args, **kwargs):
+        reads.append(path)
+        return original(path, *args, **kwargs)
+
+    memory.cat_file = counting_cat_file
+    try:
+        nearest = store.nearest_manifests("pkg.f", "a" * 32, "b" * 32)
+    finally:
+        del memory.cat_file
+    assert 32 == len(nearest)
+    assert 32 == len([r for r in reads if r.endswith(".json")])
+    assert set(keys[-32:]) == {m.key for m in nearest}  # the newest ones

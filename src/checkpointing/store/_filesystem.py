@@ -53,11 +53,15 @@ class Listed(NamedTuple):
         is_dir: Whether it is a directory (or a symbolic link to one).
         size: Bytes: a file's size; for a directory, the total size of the
             regular files directly inside it (``0`` unless sizes were asked).
+        modified: A file's modification time in seconds since the epoch, if
+            the listing gives it for free (object stores' listings do);
+            ``0.0`` otherwise. Only an ordering hint, never an entry's age.
     """
 
     name: str
     is_dir: bool
     size: int
+    modified: float = 0.0
 
 
 class FileSystem(Protocol):

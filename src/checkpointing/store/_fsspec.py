@@ -54,6 +54,21 @@ def protocols(fs: Any) -> tuple[str, ...]:
     return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
+def _listed_time(info: dict[str, Any]) -> float:
+    """A listing's modification time of a file, in epoch seconds (``0.0`` if none)."""
+    for field in ("LastModified", "mtime", "created", "last_modified", "updated"):
+        value = info.get(field)
+        if value is None:
+            continue
+        if hasattr(value, "timestamp"):
+            return float(value.timestamp())
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            continue
+    return 0.0
+
+
 def _unreachable_errors() -> tuple[type[BaseException], ...]:
     """
     A backend's "no answer from the server" errors that are not ``OSError``.
@@ -365,7 +380,7 @@ class FsspecFileSystem:
                     )
                 else:
                     size = int(info.get("size") or 0)
-            found.append(Listed(_name(info["name"]), is_dir, size))
+            found.append(Listed(_name(info["name"]), is_dir, size, _listed_time(info)))
         return found
 
     @_answering
