@@ -67,7 +67,7 @@ def without_subsection(text: str, heading: str) -> str:
 
 #: Files whose figures compare only what they measured themselves (two sides, one
 #: run): they may come from a run of their own (the other files may not).
-SELF_CONTAINED = ("hit_versus", "versus")
+SELF_CONTAINED = ("hit_versus", "versus", "remote")
 
 
 class ReportError(Exception):
@@ -1340,6 +1340,181 @@ def section_targets(results: Results) -> str:
     )
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _size(size: int) -> str:
+    if size >= 2**30:
+        return f"{size / 2**30:.2f} GiB"
+    return f"{size / 2**20:.2f} MiB"
+
+
+def _rounds(count: int) -> str:
+    return f"{count} round" + ("" if count == 1 else "s")
+
+
+def _per_round(values: list[float]) -> str:
+    return ", ".join(ratio(value) for value in values)
+
+
+def _requests(counts: dict[str, float]) -> str:
+    """``1 GET`` or ``1 PUT, 2 GET`` (per call), or ``none``."""
+    parts = [f"{count:,g} {method}" for method, count in counts.items() if count]
+    return ", ".join(parts) or "none"
+
+
+def section_remote(results: Results) -> str:
+    r = results.results("remote")
+    lines = []
+    rows = []
+    hits = r.get("hits")
+    if hits:
+        for side, label, goal in (
+            ("remote", "remote hit `s3://` vs local hit", None),
+            ("tier", "local-tier hit in front of `s3://` vs local hit", 1.2),
+        ):
+            value = _median(hits["round_ratios"][side])
+            rows.append(
+                [
+                    f"{label}, `{hits['function']}`",
+                    human(hits["local"]["median"]),
+                    human(hits[side]["median"]),
+                    ratio(value),
+                    _per_round(hits["round_ratios"][side]),
+                    f"≤ {goal:g}×" if goal else "",
+                    status(value <= goal) if goal else "",
+                ]
+            )
+    grid = r.get("grid")
+    if grid:
+        for side, label in (("local", "local store"), ("s3", "`s3://` store")):
+            value = _median(grid["round_ratios"][side])
+            rows.append(
+                [
+                    f"{grid['tasks']:,} hits on {grid['workers']} Dask workers,"
+                    f" {label}, vs the undecorated grid",
+                    human(grid["plain"]["median"]),
+                    human(grid[side]["median"]),
+                    ratio(value),
+                    _per_round(grid["round_ratios"][side]),
+                    "",
+                    "",
+                ]
+            )
+    if rows:
+        lines += [
+            "Time / baseline time (lower is faster); a cell is the median of that"
+            " side's samples, the ratio the median of the per-round ratios.",
+            "",
+            table(
+                [
+                    "Measurement",
+                    "Baseline",
+                    "Checkpointing",
+                    "Time / baseline",
+                    "Per round",
+                    "Goal",
+                    "Status",
+                ],
+                rows,
+            ),
+            "",
+        ]
+    if hits:
+        requests = "; ".join(
+            f"{side}: {_requests(counts)}"
+            for side, counts in hits["requests_per_hit"].items()
+        )
+        lines += [
+            f"Hits: {_rounds(hits['rounds'])}, one sample per side per round (the mean of"
+            f" back-to-back calls). S3 requests per hit: {requests}.",
+            "",
+        ]
+    if grid:
+        misses = grid["s3_miss"]
+        lines += [
+            f"Grid: `client.map` + `gather` of {grid['tasks']:,} calls, one thread per"
+            f" worker process, {_rounds(grid['rounds'])} after one run that filled the"
+            f" local store ({human(grid['fill']['local'])}, all misses). The bucket was"
+            f" filled by copying that store's {grid['s3_copy']['files']:,} entry and"
+            f" manifest files ({human(grid['s3_copy']['seconds'])}; then one untimed run"
+            f" of hits, {human(grid['s3_first_run'])}, as the workers open their S3"
+            " clients), not by misses: an"
+            " `s3://` miss reads every manifest the function has stored (no catalog"
+            " file on object stores). One miss in this process with no entry stored:"
+            f" {human(misses['empty']['seconds'])},"
+            f" {_requests(misses['empty']['requests'])}; with"
+            f" {misses['full']['entries']:,} entries stored:"
+            f" {human(misses['full']['seconds'])},"
+            f" {_requests(misses['full']['requests'])}.",
+            "",
+        ]
+    large = r.get("large")
+    if large:
+        gb = large["bytes"] / 1e9
+        large_rows = []
+        for side, raw, store, label, goal in (
+            ("write", "raw_put", "store_write", "write (a miss) vs `pipe_file`", True),
+            ("read", "raw_get", "store_read", "read (a hit) vs `cat_file`", True),
+            (
+                "read_single",
+                "raw_get_single",
+                "store_read",
+                "read (a hit) vs `cat_file(max_concurrency=1)` (one GET, as the store)",
+                False,
+            ),
+        ):
+            value = _median(large["round_ratios"][side])
+            cpu = large["cpu"]
+            large_rows.append(
+                [
+                    label,
+                    f"{human(large[raw]['median'])} ({gb / large[raw]['median']:.2f} GB/s)",
+                    f"{human(large[store]['median'])}"
+                    f" ({gb / large[store]['median']:.2f} GB/s)",
+                    f"{human(cpu[raw]['median'])} / {human(cpu[store]['median'])}",
+                    ratio(value),
+                    _per_round(large["round_ratios"][side]),
+                    "≥ 0.9×" if goal else "",
+                    status(value >= 0.9) if goal else "",
+                ]
+            )
+        requests = "; ".join(
+            f"{name} {_requests(counts)}" for name, counts in large["requests"].items()
+        )
+        lines += [
+            f"{_size(large['bytes'])} `bytes` result through `@checkpoint` on"
+            " `s3://` (default serializer) vs raw s3fs `pipe_file` / `cat_file` of the"
+            f" same bytes; {_rounds(large['rounds'])}, sides alternating. Raw time /"
+            " checkpointing's time (higher is faster); client CPU is this process's"
+            " CPU time in the operation (the server's is not counted).",
+            "",
+            table(
+                [
+                    _size(large["bytes"]),
+                    "raw s3fs",
+                    "checkpointing",
+                    "client CPU, raw / checkpointing",
+                    "Raw / checkpointing",
+                    "Per round",
+                    "Goal",
+                    "Status",
+                ],
+                large_rows,
+            ),
+            "",
+            f"Requests of the first round: {requests}.",
+            "",
+        ]
+    lines.append(source(results, "remote"))
+    return "\n".join(lines)
+
+
 SECTIONS: dict[str, Callable[[Results], str]] = {
     "environment": section_environment,
     "targets": section_targets,
@@ -1362,6 +1537,7 @@ SECTIONS: dict[str, Callable[[Results], str]] = {
     "formats": section_formats,
     "store-scaling": section_store_scaling,
     "import-cost": section_import_cost,
+    "remote": section_remote,
 }
 
 #: The sections a standalone script prints after its run (from its own JSON).
@@ -1380,6 +1556,7 @@ SCRIPT_SECTIONS = {
     "import_cost": ["import-cost"],
     "hit_versus": ["hit-versus"],
     "versus": ["versus"],
+    "remote": ["remote"],
 }
 
 

@@ -3,14 +3,15 @@ Run every benchmark once, timed, into ``benchmarks/results/``; then regenerate t
 
 Run from anywhere (the steps run from the repository root)::
 
-    python benchmarks/run.py                  # everything (~15 min on 2 cores)
+    python benchmarks/run.py                  # everything (~25 min on 2 cores)
     python benchmarks/run.py --out /tmp/run   # elsewhere; README untouched
 
 Steps, in order, each writing ``<out>/<name>.json``: the pytest-benchmark files
 (``pytest.json``), then ``hit_breakdown.py`` (with ``--miss-scaling --graph
 --profile``), ``digest_targets.py``, ``large_results.py``, ``formats.py``,
-``store_scaling.py``, ``import_cost.py`` and ``hit_versus.py`` (the snapshot
-against its default baseline). Every step gets the same run id
+``store_scaling.py``, ``import_cost.py``, ``hit_versus.py`` (the snapshot
+against its default baseline) and ``remote.py`` (its own moto S3 server and
+Dask cluster, about 8 minutes). Every step gets the same run id
 (``BENCH_RUN_ID``), so ``report.py`` can tell the files of one run from a mix.
 Old JSON files in *out* are deleted first. With the default *out*, the README's
 tables are regenerated at the end (``report.py``).
@@ -78,6 +79,7 @@ def steps(out: Path) -> list[tuple[str, list[str]]]:
         ("store_scaling", [python, "benchmarks/store_scaling.py"]),
         ("import_cost", [python, "benchmarks/import_cost.py"]),
         ("hit_versus", [python, "benchmarks/hit_versus.py"]),
+        ("remote", [python, "benchmarks/remote.py"]),
     ]
 
 

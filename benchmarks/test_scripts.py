@@ -32,6 +32,7 @@ SCRIPTS = [
     "import_cost",
     "hit_versus",
     "versus",
+    "remote",
 ]
 
 
