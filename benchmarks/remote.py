@@ -116,22 +116,32 @@ def hits(root: Path, server: S3Server, bucket: str, options: Any) -> dict[str, A
     benchlib.age(written, smoke=options.smoke)
     for name, function in functions.items():
         assert function.explain(1, 2).hit, f"{name}: no entry"
+    # The floor of a remote hit: the same entry object fetched with one GET by
+    # a raw s3fs client (what the store's read sends), nothing else.
+    fs = server.filesystem()
+    (entry,) = [path for path in fs.find(f"{bucket}/hits") if path.endswith(".ckpt")]
+    assert fs.cat_file(entry, max_concurrency=1)
+
+    def raw_get(a: int, b: int) -> bytes:
+        return bytes(fs.cat_file(entry, max_concurrency=1))
+
+    calls: dict[str, Callable[[int, int], object]] = {**functions, "raw_get": raw_get}
     # Calls per sample: a sample lasts about --sample-seconds on each side.
     numbers = {}
-    for name, function in functions.items():
+    for name, function in calls.items():
         single = min(timeit.repeat(lambda f=function: f(1, 2), number=1, repeat=5))
         numbers[name] = max(1, int(options.sample_seconds / max(single, 1e-9)))
         if options.smoke:
             numbers[name] = 3
-    samples: dict[str, list[float]] = {name: [] for name in functions}
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     for index in range(options.rounds):
-        for name in rotated(list(functions), index):
-            function, number = functions[name], numbers[name]
+        for name in rotated(list(calls), index):
+            function, number = calls[name], numbers[name]
             seconds = timeit.timeit(lambda f=function: f(1, 2), number=number)
             samples[name].append(seconds / number)
     requests = {
         name: request_counts(server, lambda f=function: f(1, 2), 20)
-        for name, function in functions.items()
+        for name, function in calls.items()
         if name != "local"
     }
     assert len(CALLS) == len(functions), "a timed hit ran the function: not a hit"
@@ -143,6 +153,7 @@ def hits(root: Path, server: S3Server, bucket: str, options: Any) -> dict[str, A
         "round_ratios": {
             "remote": ratios(samples, "remote", "local"),
             "tier": ratios(samples, "tier", "local"),
+            "remote_vs_raw_get": ratios(samples, "remote", "raw_get"),
         },
         "requests_per_hit": requests,
     }

@@ -1390,6 +1390,19 @@ def section_remote(results: Results) -> str:
                     status(value <= goal) if goal else "",
                 ]
             )
+        value = _median(hits["round_ratios"]["remote_vs_raw_get"])
+        rows.append(
+            [
+                "remote hit vs a raw s3fs GET of its entry object"
+                " (`cat_file(max_concurrency=1)`, one GET)",
+                human(hits["raw_get"]["median"]),
+                human(hits["remote"]["median"]),
+                ratio(value),
+                _per_round(hits["round_ratios"]["remote_vs_raw_get"]),
+                "",
+                "",
+            ]
+        )
     grid = r.get("grid")
     if grid:
         for side, label in (("local", "local store"), ("s3", "`s3://` store")):
