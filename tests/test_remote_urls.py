@@ -454,3 +454,34 @@ def test_a_miss_reads_only_the_newest_manifests_without_a_catalog(memory_url):
     assert 32 == len(nearest)
     assert 32 == len([r for r in reads if r.endswith(".json")])
     assert set(keys[-32:]) == {m.key for m in nearest}  # the newest ones
+
+
+def test_a_url_mangled_by_pathlib_is_refused(tmp_path, monkeypatch):
+    """Path("s3://bucket/x") is "s3:/bucket/x": never a local folder named "s3:"."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigurationError, match="pass the URL as a str"):
+
+        @checkpoint(directory=Path("s3://bucket/prefix"))
+        def f(x):
+            return x
+
+    assert [] == list(tmp_path.iterdir())
+    # A Windows drive or an ordinary relative path is not a URL.
+    for fine in ("C:/cache", "cache:/x", "./s3-cache"):
+
+        @checkpoint(directory=fine)
+        def g(x):
+            return x
+
+
+def test_a_mangled_url_in_the_environment_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CHECKPOINTING_DIR", "s3:/bucket/prefix")
+
+    @checkpoint
+    def f(x):
+        return x
+
+    with pytest.raises(ConfigurationError, match="looks like a URL"):
+        f(1)
+    assert [] == list(tmp_path.iterdir())

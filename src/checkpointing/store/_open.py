@@ -53,6 +53,17 @@ EXTRAS: Final = {
     "adl": "azure",
 }
 
+#: A path that starts like ``s3:/bucket``: a URL after ``pathlib.Path``.
+_MANGLED: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):/(?!/)(.*)$")
+_OBJECT_STORES: Final = frozenset(EXTRAS) | {
+    "memory",
+    "hdfs",
+    "oss",
+    "r2",
+    "ftp",
+    "sftp",
+}
+
 _warned: set[str] = set()
 _warned_guard = threading.Lock()
 
@@ -103,13 +114,26 @@ def check_location(location: object, where: str = "directory=") -> None:
     """
     Check a URL directory without opening it (at decoration: no network).
 
-    Local paths pass. A URL must not escape its prefix, and fsspec and the
+    Local paths pass, except one that is a URL mangled into a path
+    (``Path("s3://b/x")`` is ``s3:/b/x``: it would create a local folder
+    named ``s3:``). A URL must not escape its prefix, and fsspec and the
     protocol's backend must be installed (found, not imported).
 
     Raises:
         ConfigurationError: Naming the extra to install, or the problem.
     """
-    if not isinstance(location, str) or not is_url(location):
+    if isinstance(location, os.PathLike) or (
+        isinstance(location, str) and not is_url(location)
+    ):
+        mangled = _MANGLED.match(os.fspath(location))
+        if mangled and mangled.group(1).lower() in _OBJECT_STORES:
+            raise ConfigurationError(
+                f"{where} {os.fspath(location)!r} looks like a URL that became a path "
+                "(pathlib.Path turns '://' into ':/'): pass the URL as a str, "
+                f"e.g. '{mangled.group(1)}://{mangled.group(2)}'"
+            )
+        return
+    if not isinstance(location, str):
         return
     if location.lower().startswith("file://"):
         _local_path(location)
@@ -212,6 +236,7 @@ def open_store(
         ConfigurationError: As :func:`open_filesystem`, for URLs.
     """
     if not is_url(location):
+        check_location(location, where)  # "s3:/bucket" from CHECKPOINTING_DIR too
         return Store(
             location, fsync=fsync, trust_directory=trust_directory, hmac_key=hmac_key
         )
