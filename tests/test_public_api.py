@@ -201,7 +201,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "_codec": frozenset(
         {"_errors", "_serializers", "store._format", "store._protocol"}
     ),
-    "_scan": frozenset({"_settings", "store._store"}),
+    "_scan": frozenset({"_settings", "store._open"}),
     "_lazy": frozenset({"_errors", "_codec", "_manifest", "store._protocol"}),
     # The decorator, bottom layer first: options, key building, the call flow,
     # pickling, then the thin public front.

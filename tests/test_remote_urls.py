@@ -485,3 +485,18 @@ def test_a_mangled_url_in_the_environment_is_refused(tmp_path, monkeypatch):
     with pytest.raises(ConfigurationError, match="looks like a URL"):
         f(1)
     assert [] == list(tmp_path.iterdir())
+
+
+def test_scan_reads_a_url_store(memory_url):
+    """checkpointing.scan("memory://…") lists the remote entries (it returned [] before)."""
+    from checkpointing import scan
+
+    @checkpoint(directory=memory_url)
+    def f(x):
+        return x
+
+    f(1)
+    f(2)
+    records = scan(memory_url, storage_options={})
+    assert 2 == len(records)
+    assert all(r.location.startswith("memory://") for r in records)

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._settings import function_names, resolve_directory
-from .store._store import Store
+from ._settings import function_names, resolve_directory, resolve_hmac_key
+from .store._open import open_store
 
 if TYPE_CHECKING:
     import pandas
@@ -71,6 +71,7 @@ def scan(
     *,
     function: str | None = None,
     as_frame: Literal[False] = False,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> list[EntryRecord]: ...
 @overload
 def scan(
@@ -78,12 +79,14 @@ def scan(
     *,
     function: str | None = None,
     as_frame: Literal[True],
+    storage_options: Mapping[str, Any] | None = None,
 ) -> pandas.DataFrame: ...
 def scan(
     directory: str | os.PathLike[str] | None = None,
     *,
     function: str | None = None,
     as_frame: bool = False,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> list[EntryRecord] | pandas.DataFrame:
     """
     List the stored results of a cache directory, oldest first.
@@ -91,22 +94,31 @@ def scan(
     Args:
         directory: The cache directory (default: as ``@checkpoint`` resolves
             it: ``CHECKPOINTING_DIR``, then ``defaults``, then
-            ``./.checkpointing``).
+            ``./.checkpointing``); an fsspec URL (``"s3://bucket/prefix"``)
+            reads a remote store.
         function: Only functions whose ``module.qualname`` (or bare name)
             matches this shell pattern, e.g. ``"train"`` or ``"features.*"``.
         as_frame: Return a :class:`pandas.DataFrame` with one row per entry
             and one ``arg:<name>`` column per parameter (needs pandas).
+        storage_options: Options for the fsspec backend of a URL directory
+            (as ``@checkpoint(storage_options=...)``).
 
     Returns:
         :class:`EntryRecord` objects, or a DataFrame with the same fields.
 
     Raises:
         ImportError: If *as_frame* is true and pandas is not installed.
+        ConfigurationError: If a URL's backend is not installed.
 
     Unreadable manifests (damaged, another format version) are skipped;
     ``python -m checkpointing verify`` reports them.
     """
-    store = Store(resolve_directory(directory))
+    store = open_store(
+        resolve_directory(directory),
+        hmac_key=resolve_hmac_key(None),
+        storage_options=storage_options,
+        where="scan(directory=)",
+    )
     records: list[EntryRecord] = []
     for function_id in store.function_ids():
         for manifest in store.manifests(function_id):
