@@ -148,7 +148,7 @@ ALLOWED_IMPORTS: dict[str, frozenset[str] | None] = {
     "store._local": frozenset(
         {"_errors", "store._filesystem", "store._format", "store._locks"}
     ),
-    "store._leases": frozenset({"store._locks"}),
+    "store._leases": frozenset({"_settings", "store._locks"}),
     "store._s3": frozenset(),
     "store._fsspec": frozenset(
         {"store._filesystem", "store._locks", "store._leases", "store._s3"}

@@ -47,7 +47,8 @@ REFRESH_ENV: Final = "CHECKPOINTING_REFRESH"
 #: The term of a lease on an object store, in seconds (default 30): a holder
 #: rewrites it every third of that; a lease unchanged that long is taken over.
 LEASE_SECONDS_ENV: Final = "CHECKPOINTING_LEASE_SECONDS"
-_LEASE_SECONDS_DEFAULT: Final = 30.0
+#: A lease's term when the variable is not set, in seconds.
+LEASE_SECONDS: Final = 30.0
 #: ``1``/``true``/``yes``: bypass caching entirely (nothing read or written).
 DISABLE_ENV: Final = "CHECKPOINTING_DISABLE"
 _ON_ERROR_VALUES: Final = ("warn", "raise", "ignore")
@@ -235,7 +236,7 @@ def resolve_lease_seconds() -> float:
     """
     raw = getenv(LEASE_SECONDS_ENV)
     if not raw:
-        return _LEASE_SECONDS_DEFAULT
+        return LEASE_SECONDS
     try:
         seconds = float(raw)
     except ValueError:

@@ -28,7 +28,8 @@ described in the S3 User Guide, "Add preconditions to S3 operations with
 conditional requests". moto's server mode implements the three.
 
 One reason to change: how a lease is taken, kept and given back. Imports
-:mod:`._locks` (``with`` support); the object operations come from the file
+:mod:`._locks` (``with`` support) and the default term from
+:mod:`checkpointing._settings`; the object operations come from the file
 system (:class:`ConditionalObjects`); the class implements ``_locks.EntryLock``.
 """
 
@@ -43,14 +44,15 @@ import time
 import uuid
 from typing import Final, Protocol, final
 
+from checkpointing._settings import LEASE_SECONDS
+
 from ._locks import HeldWhileInside
 
 __all__ = ["LEASE_SECONDS", "ConditionalObjects", "LeaseEntryLock"]
 
-#: A lease's term in seconds: a holder rewrites it every third of that, and a
-#: lease unchanged for a whole term is taken over. ``CHECKPOINTING_LEASE_SECONDS``
-#: overrides it (see :func:`checkpointing._settings.resolve_lease_seconds`).
-LEASE_SECONDS: Final = 30.0
+# LEASE_SECONDS (imported above): a lease's term in seconds. A holder rewrites
+# it every third of that, and a lease unchanged for a whole term is taken over;
+# CHECKPOINTING_LEASE_SECONDS overrides it (_settings.resolve_lease_seconds).
 
 _FIRST_POLL: Final = 0.05
 _LAST_POLL: Final = 2.0

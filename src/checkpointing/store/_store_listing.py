@@ -14,7 +14,7 @@ changes. May import: :mod:`checkpointing._errors`,
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,8 +60,12 @@ class _StoreListing(_StoreState):
         Unreadable manifests (another format version, damaged) are skipped;
         :meth:`iter_manifest_files` lists them all.
         """
+        return self._read_manifests(self._manifest_paths(function_id))
+
+    def _read_manifests(self, paths: Iterable[str]) -> list[Manifest]:
+        """The manifests at *paths* that parse, oldest first (the rest skipped)."""
         found = []
-        for path in self._manifest_paths(function_id):
+        for path in paths:
             try:
                 found.append(Manifest.from_json(self._fs.read_bytes(path), path=path))
             except (CorruptEntryError, OSError):
@@ -130,15 +134,9 @@ class _StoreListing(_StoreState):
             and not item.name.startswith(".")
         ]
         files.sort(key=lambda item: item.modified, reverse=True)
-        found = []
-        for item in files[:limit]:
-            path = self._fs.join(directory, item.name)
-            try:
-                found.append(Manifest.from_json(self._fs.read_bytes(path), path=path))
-            except (CorruptEntryError, OSError):
-                continue
-        found.sort(key=lambda m: m.created_at)
-        return found
+        return self._read_manifests(
+            self._fs.join(directory, item.name) for item in files[:limit]
+        )
 
     def has_manifests(self, function_id: str) -> bool:
         """Return whether *function_id* has at least one manifest file."""
